@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ferrydev/ferry/internal/loader"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/planfmt"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+const planUsage = `Usage: ferry plan [flags] BASE NEW
+
+Shows what promoting release NEW over release BASE would change, node by node:
+ADDED, REMOVED, BREAKING, NON_BREAKING, METADATA, and what downstream of a
+breaking change must be rebuilt. BASE and NEW are each a Ferry release file
+(JSON or YAML), a dbt manifest.json, or a directory of files.
+
+Exit codes: 0 success; 1 error; 2 changes present (with --detailed-exitcode).
+
+Flags:
+`
+
+func runPlan(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), planUsage)
+		fs.PrintDefaults()
+	}
+	format := fs.String("format", "text", "output format: text, json or markdown")
+	inputFormat := fs.String("input-format", "auto", "how to read BASE and NEW: auto, native, dbt or dir")
+	color := fs.String("color", "auto", "colour text output: auto (on a terminal, unless NO_COLOR is set), always or never")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	positional, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitError // the flag package has printed the error and usage
+	}
+	if len(positional) != 2 {
+		fmt.Fprintf(stderr, "ferry plan: expected 2 arguments, BASE and NEW, got %d\n", len(positional))
+		fs.Usage()
+		return exitError
+	}
+	outFormat, err := planfmt.ParseFormat(*format)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	inFormat, err := loader.ParseFormat(*inputFormat)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	useColor, err := colorWanted(*color, stdout)
+	if err != nil {
+		return fail(stderr, err)
+	}
+
+	basePath, newPath := positional[0], positional[1]
+	base, err := loader.Load(basePath, inFormat)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	candidate, err := loader.Load(newPath, inFormat)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	p, err := plan.Compute(plan.Input{Base: base, Candidate: candidate})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	opts := planfmt.Options{
+		Base:      label(basePath, base, p.BaseRelease),
+		Candidate: label(newPath, candidate, p.Release),
+		Color:     useColor,
+	}
+	if err := planfmt.Write(stdout, outFormat, p, opts); err != nil {
+		return fail(stderr, fmt.Errorf("writing the plan: %w", err))
+	}
+	if *detailed && p.Summary.Changed() > 0 {
+		return exitChanges
+	}
+	return exitOK
+}
+
+// label names a release for people: its path and its name or short id.
+func label(path string, r *release.Release, id string) string {
+	return fmt.Sprintf("%s (%s)", path, r.Label(id))
+}
+
+// fail prints err as one line and returns the error exit code.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "ferry: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+	return exitError
+}
+
+// colorWanted decides whether text output gets ANSI colours.
+func colorWanted(mode string, out io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+			return false, nil
+		}
+		f, ok := out.(*os.File)
+		if !ok {
+			return false, nil
+		}
+		info, err := f.Stat()
+		return err == nil && info.Mode()&os.ModeCharDevice != 0, nil
+	}
+	return false, fmt.Errorf("unknown --color %q: use auto, always or never", mode)
+}

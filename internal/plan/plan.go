@@ -1,0 +1,367 @@
+// Package plan computes the difference between the release live in an environment
+// and a candidate release: one category per node, per-node details, the impact of
+// breaking changes downstream, a summary and a digest that approvals are bound to.
+//
+// The rules are DESIGN.md §1's. Decisions recorded here:
+//   - A node is "changed" when its category is not UNCHANGED; "indirect" counts the
+//     UNCHANGED nodes that transitively depend, in the candidate's graph, on a
+//     BREAKING node (they must be rebuilt though nothing in them changed).
+//   - impacted lists, for a BREAKING node, every transitive dependent in the candidate
+//     (changed or not), sorted by name, at most MaxImpactedListed of them;
+//     impacted_count always gives the full number. Without the cap, many breaking
+//     nodes in a dense graph would make the plan quadratic in size.
+//   - A fingerprint that differs while everything else is equal is NON_BREAKING (the
+//     content changed in a way the release does not show, such as a dbt checksum).
+//   - changes are sorted by node name; renderers group them by category.
+//   - The digest is the sha256 of the canonical JSON of the plan without its digest
+//     field; it covers the target, base version, both release ids and every detail.
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/ferrydev/ferry/internal/canonical"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+// MaxImpactedListed is the most names one change lists in Impacted.
+const MaxImpactedListed = 1000
+
+// Category says how a node differs between the current and the candidate release.
+type Category string
+
+// Categories, from most to least serious when shown to a reviewer.
+const (
+	// Breaking: in both; kind changed, or a column was removed or changed type.
+	Breaking Category = "BREAKING"
+	// Removed: in the current release only.
+	Removed Category = "REMOVED"
+	// NonBreaking: in both; fingerprint, spec, depends_on or columns differ, columns only added.
+	NonBreaking Category = "NON_BREAKING"
+	// Added: in the candidate only.
+	Added Category = "ADDED"
+	// Metadata: in both; only metadata differs.
+	Metadata Category = "METADATA"
+	// Unchanged: identical.
+	Unchanged Category = "UNCHANGED"
+)
+
+// Categories lists the changed categories in the order reviewers read them.
+var Categories = []Category{Breaking, Removed, NonBreaking, Added, Metadata}
+
+// Plan is the difference between an environment's current release and a candidate.
+type Plan struct {
+	// Target is the environment the plan is for; empty for an offline plan of two files.
+	Target string `json:"target"`
+	// BaseVersion is the environment version the plan was computed against.
+	BaseVersion int64 `json:"base_version"`
+	// BaseRelease is the id of the current release, empty when nothing is live.
+	BaseRelease string `json:"base_release"`
+	// Release is the id of the candidate release.
+	Release string `json:"release"`
+	// Digest is the sha256 of the plan's canonical JSON without this field.
+	Digest string `json:"digest"`
+	// Summary counts nodes per category.
+	Summary Summary `json:"summary"`
+	// Changes has one entry per node that is not UNCHANGED, sorted by name.
+	Changes []Change `json:"changes"`
+	// Indirect lists the unchanged nodes that must be rebuilt, sorted by name.
+	Indirect []string `json:"indirect"`
+}
+
+// Summary counts nodes per category, plus the indirectly impacted ones.
+type Summary struct {
+	Added       int `json:"added"`
+	Removed     int `json:"removed"`
+	Breaking    int `json:"breaking"`
+	NonBreaking int `json:"non_breaking"`
+	Metadata    int `json:"metadata"`
+	Unchanged   int `json:"unchanged"`
+	Indirect    int `json:"indirect"`
+}
+
+// Count returns the number of nodes in category c.
+func (s Summary) Count(c Category) int {
+	switch c {
+	case Added:
+		return s.Added
+	case Removed:
+		return s.Removed
+	case Breaking:
+		return s.Breaking
+	case NonBreaking:
+		return s.NonBreaking
+	case Metadata:
+		return s.Metadata
+	case Unchanged:
+		return s.Unchanged
+	}
+	return 0
+}
+
+// Changed returns the number of nodes that are not UNCHANGED.
+func (s Summary) Changed() int {
+	return s.Added + s.Removed + s.Breaking + s.NonBreaking + s.Metadata
+}
+
+func (s *Summary) add(c Category) {
+	switch c {
+	case Added:
+		s.Added++
+	case Removed:
+		s.Removed++
+	case Breaking:
+		s.Breaking++
+	case NonBreaking:
+		s.NonBreaking++
+	case Metadata:
+		s.Metadata++
+	case Unchanged:
+		s.Unchanged++
+	}
+}
+
+// Change is one node that differs.
+type Change struct {
+	Node     string   `json:"node"`
+	Kind     string   `json:"kind"`
+	Category Category `json:"category"`
+	Details  Details  `json:"details"`
+	// Impacted lists transitive dependents of a BREAKING node (at most MaxImpactedListed).
+	Impacted []string `json:"impacted"`
+	// ImpactedCount is the number of transitive dependents, listed or not.
+	ImpactedCount int `json:"impacted_count"`
+}
+
+// Details says what differs in a node present in both releases.
+type Details struct {
+	KindChanged         *KindChange      `json:"kind_changed,omitempty"`
+	ColumnsAdded        []release.Column `json:"columns_added,omitempty"`
+	ColumnsRemoved      []release.Column `json:"columns_removed,omitempty"`
+	ColumnsRetyped      []Retype         `json:"columns_retyped,omitempty"`
+	FingerprintChanged  bool             `json:"fingerprint_changed,omitempty"`
+	SpecChanged         bool             `json:"spec_changed,omitempty"`
+	SpecKeysChanged     []string         `json:"spec_keys_changed,omitempty"`
+	DependsOnAdded      []string         `json:"depends_on_added,omitempty"`
+	DependsOnRemoved    []string         `json:"depends_on_removed,omitempty"`
+	MetadataKeysChanged []string         `json:"metadata_keys_changed,omitempty"`
+}
+
+// KindChange is a node's kind before and after.
+type KindChange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Retype is a column whose type changed.
+type Retype struct {
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Input is what a plan is computed from.
+type Input struct {
+	// Target is the environment, empty for an offline plan.
+	Target string
+	// BaseVersion is the environment's version when the plan is computed.
+	BaseVersion int64
+	// Base is the live release, nil when the environment has none. Validated.
+	Base *release.Release
+	// Candidate is the release to promote. Validated.
+	Candidate *release.Release
+}
+
+// Compute returns the plan that takes in.Base to in.Candidate. Both releases must
+// have passed release.Validate (nodes sorted by name, fields canonical).
+func Compute(in Input) (*Plan, error) {
+	base := in.Base
+	if base == nil {
+		base = &release.Release{}
+	}
+	p := &Plan{
+		Target:      in.Target,
+		BaseVersion: in.BaseVersion,
+		Release:     release.ID(in.Candidate),
+		Changes:     []Change{},
+		Indirect:    []string{},
+	}
+	if in.Base != nil {
+		p.BaseRelease = release.ID(in.Base)
+	}
+	cand := in.Candidate.Nodes
+	categories := make([]Category, len(cand))
+	var breaking []breakingChange
+	old := base.Nodes
+	i, j := 0, 0
+	for i < len(old) || j < len(cand) {
+		switch {
+		case j == len(cand) || (i < len(old) && old[i].Name < cand[j].Name):
+			p.Changes = append(p.Changes, Change{Node: old[i].Name, Kind: old[i].Kind, Category: Removed, Impacted: []string{}})
+			p.Summary.add(Removed)
+			i++
+		case i == len(old) || cand[j].Name < old[i].Name:
+			categories[j] = Added
+			p.Changes = append(p.Changes, Change{Node: cand[j].Name, Kind: cand[j].Kind, Category: Added, Impacted: []string{}})
+			p.Summary.add(Added)
+			j++
+		default:
+			c, d := compare(&old[i], &cand[j])
+			categories[j] = c
+			p.Summary.add(c)
+			if c != Unchanged {
+				if c == Breaking {
+					breaking = append(breaking, breakingChange{change: len(p.Changes), node: int32(j)})
+				}
+				p.Changes = append(p.Changes, Change{Node: cand[j].Name, Kind: cand[j].Kind, Category: c, Details: d, Impacted: []string{}})
+			}
+			i++
+			j++
+		}
+	}
+	if len(breaking) > 0 {
+		addImpact(p, cand, categories, breaking)
+	}
+	var err error
+	if p.Digest, err = canonical.MarshalDigest(p); err != nil {
+		return nil, fmt.Errorf("computing plan digest: %w", err)
+	}
+	return p, nil
+}
+
+// Digest recomputes the digest of p from its content, so a stored plan can be
+// checked against the digest it carries.
+func Digest(p *Plan) (string, error) {
+	c := *p
+	c.Digest = ""
+	return canonical.MarshalDigest(&c)
+}
+
+// compare categorizes a node present in both releases and says what differs.
+func compare(o, n *release.Node) (Category, Details) {
+	var d Details
+	if o.Kind != n.Kind {
+		d.KindChanged = &KindChange{From: o.Kind, To: n.Kind}
+	}
+	if !equalColumns(o.Columns, n.Columns) {
+		diffColumns(&d, o.Columns, n.Columns)
+	}
+	d.FingerprintChanged = o.Fingerprint != n.Fingerprint
+	if !bytes.Equal(o.Spec, n.Spec) {
+		d.SpecChanged = true
+		d.SpecKeysChanged = changedKeys(o.Spec, n.Spec)
+	}
+	d.DependsOnAdded, d.DependsOnRemoved = diffSorted(o.DependsOn, n.DependsOn)
+	if !bytes.Equal(o.Metadata, n.Metadata) {
+		d.MetadataKeysChanged = changedKeys(o.Metadata, n.Metadata)
+		if d.MetadataKeysChanged == nil {
+			d.MetadataKeysChanged = []string{}
+		}
+	}
+	switch {
+	case d.KindChanged != nil || len(d.ColumnsRemoved) > 0 || len(d.ColumnsRetyped) > 0:
+		return Breaking, d
+	case d.FingerprintChanged || d.SpecChanged || len(d.ColumnsAdded) > 0 ||
+		len(d.DependsOnAdded) > 0 || len(d.DependsOnRemoved) > 0:
+		return NonBreaking, d
+	case d.MetadataKeysChanged != nil:
+		return Metadata, d
+	}
+	return Unchanged, Details{}
+}
+
+func equalColumns(a, b []release.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// diffColumns compares columns by name, whatever their order.
+func diffColumns(d *Details, old, cur []release.Column) {
+	oldType := make(map[string]string, len(old))
+	for _, c := range old {
+		oldType[c.Name] = c.Type
+	}
+	seen := make(map[string]bool, len(cur))
+	for _, c := range cur {
+		seen[c.Name] = true
+		t, ok := oldType[c.Name]
+		switch {
+		case !ok:
+			d.ColumnsAdded = append(d.ColumnsAdded, c)
+		case t != c.Type:
+			d.ColumnsRetyped = append(d.ColumnsRetyped, Retype{Name: c.Name, From: t, To: c.Type})
+		}
+	}
+	for _, c := range old {
+		if !seen[c.Name] {
+			d.ColumnsRemoved = append(d.ColumnsRemoved, c)
+		}
+	}
+}
+
+// diffSorted returns what is in cur but not old, and in old but not cur.
+func diffSorted(old, cur []string) (added, removed []string) {
+	i, j := 0, 0
+	for i < len(old) || j < len(cur) {
+		switch {
+		case j == len(cur) || (i < len(old) && old[i] < cur[j]):
+			removed = append(removed, old[i])
+			i++
+		case i == len(old) || cur[j] < old[i]:
+			added = append(added, cur[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return added, removed
+}
+
+// changedKeys lists the top-level keys whose values differ between two canonical JSON
+// values, when both are objects (or absent); nil otherwise.
+func changedKeys(a, b json.RawMessage) []string {
+	ma, okA := objectMembers(a)
+	mb, okB := objectMembers(b)
+	if !okA || !okB {
+		return nil
+	}
+	var keys []string
+	for k, va := range ma {
+		if vb, ok := mb[k]; !ok || !bytes.Equal(va, vb) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// objectMembers splits a canonical JSON object into its members. Absent is an empty object.
+func objectMembers(raw json.RawMessage) (map[string]json.RawMessage, bool) {
+	if len(raw) == 0 {
+		return nil, true
+	}
+	if raw[0] != '{' {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}

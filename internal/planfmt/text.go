@@ -1,0 +1,83 @@
+package planfmt
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/ferrydev/ferry/internal/plan"
+)
+
+// ANSI styles for text output.
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+	dim    = "\x1b[2m"
+)
+
+// marks are the one-character signs and colours of each category in text output.
+var marks = map[plan.Category]struct{ sign, color string }{
+	plan.Breaking:    {"!", red},
+	plan.Removed:     {"-", red},
+	plan.NonBreaking: {"~", yellow},
+	plan.Added:       {"+", green},
+	plan.Metadata:    {"~", cyan},
+}
+
+func writeText(out io.Writer, p *plan.Plan, opts Options) error {
+	w := bufio.NewWriter(out)
+	style := func(s, code string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + reset
+	}
+	plain := func(s string) string { return s }
+
+	fmt.Fprintf(w, "%s %s → %s\n", style("Plan:", bold), opts.Base, opts.Candidate)
+	if p.Target != "" {
+		fmt.Fprintf(w, "Target: %s (version %d)\n", p.Target, p.BaseVersion)
+	}
+	if p.Summary.Changed() == 0 {
+		fmt.Fprintf(w, "\nNo changes: %d nodes unchanged.\n", p.Summary.Unchanged)
+		fmt.Fprintf(w, "\nDigest: %s\n", p.Digest)
+		return w.Flush()
+	}
+	groups := byCategory(p)
+	for _, cat := range plan.Categories {
+		changes := groups[cat]
+		if len(changes) == 0 {
+			continue
+		}
+		m := marks[cat]
+		fmt.Fprintf(w, "\n%s\n", style(fmt.Sprintf("%s (%d)", title[cat], len(changes)), bold+m.color))
+		for _, c := range changes {
+			fmt.Fprintf(w, "  %s %s %s\n", style(m.sign, m.color), c.Node, style(c.Kind, dim))
+			for _, line := range detailLines(c, plain, plain) {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
+			if line := impactLine(c, plain); line != "" {
+				fmt.Fprintf(w, "      %s\n", style(line, red))
+			}
+		}
+	}
+	if n := len(p.Indirect); n > 0 {
+		shown := p.Indirect
+		if n > MaxNamesInline {
+			shown = shown[:MaxNamesInline]
+		}
+		fmt.Fprintf(w, "\n%s\n  %s", style(fmt.Sprintf("Unchanged but rebuilt downstream of breaking changes (%d)", n), bold),
+			joinQuoted(shown, plain))
+		if n > len(shown) {
+			fmt.Fprintf(w, " and %d more", n-len(shown))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "\n%s %s.\n", style("Summary:", bold), summaryLine(p.Summary))
+	fmt.Fprintf(w, "Digest: %s\n", p.Digest)
+	return w.Flush()
+}
