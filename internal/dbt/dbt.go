@@ -20,7 +20,9 @@ package dbt
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -105,6 +107,11 @@ func Import(file string, data []byte) (*release.Release, error) {
 	}
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return nil, fmt.Errorf("%s: %s: found JSON %s where a dbt manifest has %s; is this a dbt manifest.json?",
+				file, typ.Field, typ.Value, shape(typ.Type.Kind()))
+		}
 		return nil, fmt.Errorf("%s: not a readable dbt manifest: %w", file, err)
 	}
 	if m.Metadata == nil {
@@ -138,6 +145,19 @@ func Import(file string, data []byte) (*release.Release, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// shape names a JSON shape for an error message.
+func shape(k reflect.Kind) string {
+	switch k {
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	case reflect.Slice:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	}
+	return "another type"
 }
 
 func isReleaseNode(resourceType string) bool {

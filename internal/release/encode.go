@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"slices"
+	"strings"
 
 	"github.com/ferrydev/ferry/internal/canonical"
 )
@@ -11,18 +13,21 @@ import (
 // ID returns the release id: "sha256:" and the hex sha256 of r's canonical JSON.
 // r must have been validated, so that it is normalized.
 func ID(r *Release) string {
-	w := newDigestWriter()
+	w := newDigestWriter(64 << 10)
 	w.release(r)
 	return w.sum()
 }
 
 // Fingerprint returns the fingerprint Ferry computes for a node that has none: the
-// digest of canonical {kind, spec, columns, depends_on}.
+// digest of canonical {kind, spec, columns, depends_on}, with columns sorted by name
+// because column order does not count as a change.
 func Fingerprint(n *Node) string {
-	w := newDigestWriter()
+	w := newDigestWriter(256 + len(n.Spec))
 	w.raw("{")
 	if len(n.Columns) > 0 {
-		w.columns(n.Columns)
+		sorted := slices.Clone(n.Columns)
+		slices.SortFunc(sorted, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
+		w.columns(sorted)
 		w.raw(",")
 	}
 	if len(n.DependsOn) > 0 {
@@ -46,8 +51,10 @@ type digestWriter struct {
 	buf []byte
 }
 
-func newDigestWriter() *digestWriter {
-	return &digestWriter{h: sha256.New(), buf: make([]byte, 0, 64<<10)}
+// newDigestWriter returns a writer whose buffer starts at size bytes; it flushes
+// to the hash past 32 KiB.
+func newDigestWriter(size int) *digestWriter {
+	return &digestWriter{h: sha256.New(), buf: make([]byte, 0, size)}
 }
 
 func (w *digestWriter) flush() {

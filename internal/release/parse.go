@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"reflect"
 	"strings"
 )
 
@@ -150,7 +151,7 @@ func jsonProblem(err error, field string, offset int64, lineAt func(int64) int) 
 			f = field
 		}
 		return Problem{Line: lineAt(typ.Offset), Field: f,
-			Message: fmt.Sprintf("expected %s, found JSON %s", typeName(typ.Type.String()), typ.Value)}
+			Message: fmt.Sprintf("expected %s, found JSON %s", typeName(typ.Type), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return Problem{Line: lineAt(offset), Message: "unexpected end of input"}
 	}
@@ -162,16 +163,18 @@ func jsonProblem(err error, field string, offset int64, lineAt func(int64) int) 
 }
 
 // typeName names a Go type the way a release author thinks of it.
-func typeName(goType string) string {
-	switch {
-	case goType == "string" || goType == "release.CheckStatus":
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
 		return "a string"
-	case strings.HasPrefix(goType, "[]"):
+	case reflect.Slice, reflect.Array:
 		return "a list"
-	case strings.HasPrefix(goType, "map[") || strings.HasPrefix(goType, "release.") || strings.HasPrefix(goType, "*release."):
+	case reflect.Struct, reflect.Map, reflect.Pointer:
 		return "an object"
+	case reflect.Bool:
+		return "true or false"
 	}
-	return goType
+	return "a number"
 }
 
 // lineCounter maps byte offsets of data to 1-based line numbers.

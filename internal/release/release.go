@@ -15,7 +15,8 @@
 //     A null spec or metadata is the same as none.
 //   - depends_on is a set: it is kept sorted. Column order is kept as written.
 //   - A node without a fingerprint gets sha256 of canonical
-//     {kind, spec, columns, depends_on}; the release id is sha256 of the canonical JSON
+//     {kind, spec, columns, depends_on}, columns sorted by name (their order is not a
+//     change); the release id is sha256 of the canonical JSON
 //     of the whole normalized release (nodes sorted by name, fingerprints filled in),
 //     so the same content always has the same id whatever the file's layout.
 //   - Check statuses are passed, failed, pending or skipped.

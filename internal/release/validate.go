@@ -67,7 +67,7 @@ func Validate(file string, r *Release, nodeLines []int) error {
 	if cycle := findCycle(r.Nodes, index); cycle != nil {
 		i := index[cycle[0]]
 		p := Problem{Node: nodeRef(i, cycle[0]), Field: "depends_on",
-			Message: "dependency cycle: " + strings.Join(cycle, " -> ") + " (each depends on the next)"}
+			Message: "dependency cycle: " + cycleText(cycle) + " (each depends on the next)"}
 		if i < len(nodeLines) {
 			p.Line = nodeLines[i]
 		}
@@ -156,6 +156,16 @@ func canonicalOrNil(raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// cycleText writes a cycle as "a -> b -> a", eliding the middle of a long one.
+func cycleText(cycle []string) string {
+	const keep = 10
+	if len(cycle) <= 2*keep {
+		return strings.Join(cycle, " -> ")
+	}
+	return fmt.Sprintf("%s -> ... %d more ... -> %s", strings.Join(cycle[:keep], " -> "),
+		len(cycle)-2*keep, strings.Join(cycle[len(cycle)-keep:], " -> "))
 }
 
 // findCycle returns a dependency cycle as a list of names that starts and ends with

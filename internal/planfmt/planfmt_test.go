@@ -1,0 +1,162 @@
+package planfmt
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/internal/golden"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+func load(tb testing.TB, path string) *release.Release {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := release.Parse(path, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+func examplePlan(tb testing.TB) *plan.Plan {
+	tb.Helper()
+	p, err := plan.Compute(plan.Input{Target: "prod", BaseVersion: 12,
+		Base: load(tb, "../../examples/v1.yaml"), Candidate: load(tb, "../../examples/v2.yaml")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func render(tb testing.TB, f Format, p *plan.Plan, opts Options) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, f, p, opts); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	p := examplePlan(t)
+	same, err := plan.Compute(plan.Input{Base: load(t, "../../examples/v1.yaml"), Candidate: load(t, "../../examples/v1.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Base: "v1.3.0", Candidate: "v1.4.0"}
+	color := opts
+	color.Color = true
+	tests := []struct {
+		file   string
+		format Format
+		plan   *plan.Plan
+		opts   Options
+	}{
+		{"example.txt", Text, p, opts},
+		{"example.color.txt", Text, p, color},
+		{"example.json", JSON, p, opts},
+		{"example.md", Markdown, p, opts},
+		{"nochanges.txt", Text, same, opts},
+		{"nochanges.md", Markdown, same, opts},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			golden.Assert(t, filepath.Join("testdata", tt.file), render(t, tt.format, tt.plan, tt.opts))
+		})
+	}
+}
+
+func TestTextHasNoColorUnlessAsked(t *testing.T) {
+	out := render(t, Text, examplePlan(t), Options{})
+	if bytes.Contains(out, []byte("\x1b[")) {
+		t.Error("plain text output contains ANSI escapes")
+	}
+}
+
+// TestJSONContract checks the fields DESIGN.md §4 promises scripts.
+func TestJSONContract(t *testing.T) {
+	var got map[string]any
+	if err := json.Unmarshal(render(t, JSON, examplePlan(t), Options{}), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"target", "base_version", "digest", "summary", "changes"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("plan JSON lacks %q", k)
+		}
+	}
+	summary, _ := got["summary"].(map[string]any)
+	for _, k := range []string{"added", "removed", "breaking", "non_breaking", "metadata", "unchanged", "indirect"} {
+		if _, ok := summary[k]; !ok {
+			t.Errorf("summary lacks %q", k)
+		}
+	}
+	changes, _ := got["changes"].([]any)
+	first, _ := changes[0].(map[string]any)
+	for _, k := range []string{"node", "category", "details", "impacted"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("a change lacks %q", k)
+		}
+	}
+}
+
+func TestMarkdownEscapesFreeText(t *testing.T) {
+	base := &release.Release{Nodes: []release.Node{{Name: "a", Kind: "model", Columns: []release.Column{{Name: "c", Type: "int"}}}}}
+	cand := &release.Release{Nodes: []release.Node{{Name: "a", Kind: "<img src=x onerror=alert(1)>|*x*",
+		Columns: []release.Column{{Name: "c`|", Type: "<script>alert(1)</script>"}}}}}
+	for _, r := range []*release.Release{base, cand} {
+		if err := release.Validate("t", r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := plan.Compute(plan.Input{Base: base, Candidate: cand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(render(t, Markdown, p, Options{Base: "<b>old</b>", Candidate: "new"}))
+	for _, bad := range []string{"<img", "<script", "<b>", "|*x*"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("markdown contains unescaped %q:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, "&lt;img src=x onerror=alert(1)&gt;\\|\\*x\\*") {
+		t.Errorf("escaped kind missing:\n%s", out)
+	}
+}
+
+func TestMarkdownCollapsesAndCapsLongLists(t *testing.T) {
+	var old, cur []release.Node
+	for i := 0; i < MaxRows+20; i++ {
+		name := fmt.Sprintf("n%03d", i)
+		old = append(old, release.Node{Name: name, Kind: "k", Spec: json.RawMessage(`{"v":1}`)})
+		cur = append(cur, release.Node{Name: name, Kind: "k", Spec: json.RawMessage(`{"v":2}`)})
+	}
+	base, cand := &release.Release{Nodes: old}, &release.Release{Nodes: cur}
+	for _, r := range []*release.Release{base, cand} {
+		if err := release.Validate("t", r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := plan.Compute(plan.Input{Base: base, Candidate: cand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(render(t, Markdown, p, Options{}))
+	if !strings.Contains(out, "<details><summary><strong>Non-breaking (120)</strong></summary>") {
+		t.Errorf("long category not collapsed:\n%s", out[:300])
+	}
+	if got := strings.Count(out, "| `n"); got != MaxRows {
+		t.Errorf("%d rows, want %d", got, MaxRows)
+	}
+	if !strings.Contains(out, "and 20 more") {
+		t.Error("no note of the rows left out")
+	}
+}
