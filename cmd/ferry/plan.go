@@ -65,14 +65,11 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	}
 
 	basePath, newPath := positional[0], positional[1]
-	base, err := loader.Load(basePath, inFormat)
+	releases, err := loader.LoadAll(inFormat, basePath, newPath)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	candidate, err := loader.Load(newPath, inFormat)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	base, candidate := releases[0], releases[1]
 	p, err := plan.Compute(plan.Input{Base: base, Candidate: candidate})
 	if err != nil {
 		return fail(stderr, err)

@@ -20,7 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -45,6 +45,27 @@ func AppendCompact(dst, raw []byte) ([]byte, error) {
 		return dst, c.errorf("unexpected %q after the JSON value", c.in[c.pos])
 	}
 	return out, nil
+}
+
+// AppendNext appends the canonical form of the JSON value at the start of in (after
+// any white space) to dst, and returns how many bytes of in it read. Errors are
+// *SyntaxError, with offsets into in.
+func AppendNext(dst, in []byte) ([]byte, int, error) {
+	c := canonicalizer{in: in}
+	out, err := c.value(dst)
+	return out, c.pos, err
+}
+
+// SyntaxError is JSON that cannot be read, or that has no canonical form.
+type SyntaxError struct {
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int
+	// Msg says what is wrong.
+	Msg string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
 }
 
 // Marshal encodes v as JSON (without HTML escaping) in canonical form.
@@ -74,13 +95,15 @@ func MarshalDigest(v any) (string, error) {
 }
 
 type canonicalizer struct {
-	in    []byte
-	pos   int
-	depth int
+	in      []byte
+	pos     int
+	depth   int
+	members []member // a stack shared by nested objects
+	sorted  []byte   // scratch for reordering an object's members
 }
 
 func (c *canonicalizer) errorf(format string, args ...any) error {
-	return fmt.Errorf("invalid JSON at byte %d: %s", c.pos, fmt.Sprintf(format, args...))
+	return &SyntaxError{Offset: c.pos, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (c *canonicalizer) skipSpace() {
@@ -193,7 +216,8 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 		c.depth--
 		return append(dst, '}'), nil
 	}
-	var members []member
+	base := len(c.members)
+	defer func() { c.members = c.members[:base] }()
 	for {
 		c.skipSpace()
 		if c.pos >= len(c.in) || c.in[c.pos] != '"' {
@@ -214,7 +238,7 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 		if dst, err = c.value(dst); err != nil {
 			return dst, err
 		}
-		members = append(members, member{key: key, start: start, end: len(dst)})
+		c.members = append(c.members, member{key: key, start: start, end: len(dst)})
 		c.skipSpace()
 		if c.pos >= len(c.in) {
 			return dst, c.errorf("unexpected end of input in object")
@@ -231,9 +255,11 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 		c.depth--
 		break
 	}
-	if !sort.SliceIsSorted(members, func(i, j int) bool { return bytes.Compare(members[i].key, members[j].key) < 0 }) {
-		sorted := make([]byte, 0, len(dst)-open)
-		sort.Slice(members, func(i, j int) bool { return bytes.Compare(members[i].key, members[j].key) < 0 })
+	members := c.members[base:]
+	byKey := func(a, b member) int { return bytes.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(members, byKey) {
+		slices.SortFunc(members, byKey)
+		sorted := c.sorted[:0]
 		for i, m := range members {
 			if i > 0 {
 				sorted = append(sorted, ',')
@@ -241,10 +267,11 @@ func (c *canonicalizer) object(dst []byte) ([]byte, error) {
 			sorted = append(sorted, dst[m.start:m.end]...)
 		}
 		dst = append(dst[:open+1], sorted...)
+		c.sorted = sorted
 	}
 	for i := 1; i < len(members); i++ {
 		if bytes.Equal(members[i].key, members[i-1].key) {
-			return dst, fmt.Errorf("invalid JSON: duplicate object key %q", members[i].key)
+			return dst, c.errorf("duplicate object key %q", members[i].key)
 		}
 	}
 	return append(dst, '}'), nil
@@ -331,7 +358,8 @@ func (c *canonicalizer) number(dst []byte) ([]byte, error) {
 	}
 	f, err := strconv.ParseFloat(string(lit), 64)
 	if err != nil || math.IsInf(f, 0) {
-		return dst, fmt.Errorf("invalid JSON: number %s is out of range", lit)
+		c.pos = start
+		return dst, c.errorf("number %s is out of range", lit)
 	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		if f == 0 {
@@ -344,46 +372,63 @@ func (c *canonicalizer) number(dst []byte) ([]byte, error) {
 
 // AppendString appends s to dst as a canonical JSON string.
 func AppendString(dst []byte, s string) []byte {
-	return appendString(dst, []byte(s))
+	return appendString(dst, s)
 }
 
-// appendString appends s as a canonical JSON string.
-func appendString(dst, s []byte) []byte {
+// safe marks the ASCII bytes a canonical string holds as they are.
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
+// appendString appends s as a canonical JSON string, copying runs of bytes that
+// need no escaping in one go.
+func appendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
-		if b >= utf8.RuneSelf {
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = append(dst, "\uFFFD"...)
-			} else {
-				dst = append(dst, s[i:i+size]...)
+		if b < utf8.RuneSelf {
+			if safe[b] {
+				i++
+				continue
 			}
-			i += size
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '"':
+				dst = append(dst, '\\', '"')
+			case '\\':
+				dst = append(dst, '\\', '\\')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigit(b>>4), hexDigit(b&0xF))
+			}
+			i++
+			start = i
 			continue
 		}
-		switch {
-		case b == '"':
-			dst = append(dst, '\\', '"')
-		case b == '\\':
-			dst = append(dst, '\\', '\\')
-		case b == '\b':
-			dst = append(dst, '\\', 'b')
-		case b == '\f':
-			dst = append(dst, '\\', 'f')
-		case b == '\n':
-			dst = append(dst, '\\', 'n')
-		case b == '\r':
-			dst = append(dst, '\\', 'r')
-		case b == '\t':
-			dst = append(dst, '\\', 't')
-		case b < 0x20:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigit(b>>4), hexDigit(b&0xF))
-		default:
-			dst = append(dst, b)
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
 		}
-		i++
+		i += size
 	}
+	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
 

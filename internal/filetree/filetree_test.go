@@ -40,13 +40,13 @@ func byName(r *release.Release) map[string]release.Node {
 func TestImport(t *testing.T) {
 	files := map[string]string{
 		"modules/cdf/transformations/orders.Transformation.yaml": "externalId: orders\nquery: select 1\n",
-		"modules/cdf/data_sets.yaml":                              "- externalId: a\n---\n- externalId: b\n",
-		"config.json":                                             `{"b": 1, "a": [true]}`,
-		"sql/report.sql":                                          "select 1",
-		"LICENSE":                                                 "MIT",
-		"broken.yaml":                                             "a: [unclosed",
-		".git/config":                                             "[core]",
-		".DS_Store":                                               "junk",
+		"modules/cdf/data_sets.yaml":                             "- externalId: a\n---\n- externalId: b\n",
+		"config.json":                                            `{"b": 1, "a": [true]}`,
+		"sql/report.sql":                                         "select 1",
+		"LICENSE":                                                "MIT",
+		"broken.yaml":                                            "a: [unclosed",
+		".git/config":                                            "[core]",
+		".DS_Store":                                              "junk",
 	}
 	dir := writeTree(t, files)
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "link.yaml")); err != nil {

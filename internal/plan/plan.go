@@ -185,12 +185,12 @@ func Compute(in Input) (*Plan, error) {
 	p := &Plan{
 		Target:      in.Target,
 		BaseVersion: in.BaseVersion,
-		Release:     release.ID(in.Candidate),
+		Release:     in.Candidate.ID(),
 		Changes:     []Change{},
 		Indirect:    []string{},
 	}
 	if in.Base != nil {
-		p.BaseRelease = release.ID(in.Base)
+		p.BaseRelease = in.Base.ID()
 	}
 	cand := in.Candidate.Nodes
 	categories := make([]Category, len(cand))

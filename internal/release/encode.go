@@ -11,176 +11,190 @@ import (
 )
 
 // ID returns the release id: "sha256:" and the hex sha256 of r's canonical JSON.
-// r must have been validated, so that it is normalized.
-func ID(r *Release) string {
-	w := newDigestWriter(64 << 10)
-	w.release(r)
-	return w.sum()
+// Validate records it; for a release that has not been validated it is computed
+// from r as it stands.
+func (r *Release) ID() string {
+	if r.id == "" {
+		r.id = newDigester().release(r, false)
+	}
+	return r.id
 }
 
 // Fingerprint returns the fingerprint Ferry computes for a node that has none: the
 // digest of canonical {kind, spec, columns, depends_on}, with columns sorted by name
 // because column order does not count as a change.
 func Fingerprint(n *Node) string {
-	w := newDigestWriter(256 + len(n.Spec))
-	w.raw("{")
+	d := newDigester()
+	d.seg = d.leading(d.seg[:0], n, true)
+	return d.fingerprint(n, d.seg)
+}
+
+func byColumnName(a, b Column) int { return strings.Compare(a.Name, b.Name) }
+
+// digester writes canonical JSON straight into sha256 hashes, without reflection.
+// Keys are written in sorted order by hand; a test checks the result against
+// canonical.Marshal. A node's fingerprint JSON and its JSON in the release both
+// begin with its columns and depends_on, so that part is encoded once for both.
+type digester struct {
+	rel    hash.Hash // the release
+	fp     hash.Hash // one node's fingerprint
+	buf    []byte    // pending bytes of the release, flushed past 32 KiB
+	seg    []byte    // a node's leading "columns" and "depends_on" members
+	fpBuf  []byte
+	sumBuf [sha256.Size]byte
+}
+
+func newDigester() *digester {
+	return &digester{rel: sha256.New(), fp: sha256.New(), buf: make([]byte, 0, 64<<10)}
+}
+
+// sum returns "sha256:" and the hex digest of h.
+func (d *digester) sum(h hash.Hash) string {
+	var out [len("sha256:") + 2*sha256.Size]byte
+	copy(out[:], "sha256:")
+	hex.Encode(out[len("sha256:"):], h.Sum(d.sumBuf[:0]))
+	return string(out[:])
+}
+
+// leading appends a node's "columns" and "depends_on" members, each followed by a
+// comma; sortColumns sorts the columns by name first, as fingerprints need.
+func (d *digester) leading(dst []byte, n *Node, sortColumns bool) []byte {
 	if len(n.Columns) > 0 {
-		sorted := slices.Clone(n.Columns)
-		slices.SortFunc(sorted, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
-		w.columns(sorted)
-		w.raw(",")
+		cols := n.Columns
+		if sortColumns && !slices.IsSortedFunc(cols, byColumnName) {
+			cols = slices.Clone(cols)
+			slices.SortFunc(cols, byColumnName)
+		}
+		dst = append(dst, `"columns":[`...)
+		for i, c := range cols {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"name":`...)
+			dst = canonical.AppendString(dst, c.Name)
+			if c.Type != "" {
+				dst = append(dst, `,"type":`...)
+				dst = canonical.AppendString(dst, c.Type)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, "],"...)
 	}
 	if len(n.DependsOn) > 0 {
-		w.strings("depends_on", n.DependsOn)
-		w.raw(",")
+		dst = append(dst, `"depends_on":[`...)
+		for i, dep := range n.DependsOn {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = canonical.AppendString(dst, dep)
+		}
+		dst = append(dst, "],"...)
 	}
-	w.field("kind", n.Kind)
+	return dst
+}
+
+// fingerprint hashes {leading…, "kind", "spec"} for n, where leading holds n's
+// columns (sorted) and depends_on members.
+func (d *digester) fingerprint(n *Node, leading []byte) string {
+	b := append(d.fpBuf[:0], '{')
+	b = append(b, leading...)
+	b = append(b, `"kind":`...)
+	b = canonical.AppendString(b, n.Kind)
 	if len(n.Spec) > 0 {
-		w.raw(`,"spec":`)
-		w.buf = append(w.buf, n.Spec...)
+		b = append(b, `,"spec":`...)
+		b = append(b, n.Spec...)
 	}
-	w.raw("}")
-	return w.sum()
+	b = append(b, '}')
+	d.fpBuf = b
+	d.fp.Reset()
+	d.fp.Write(b)
+	return d.sum(d.fp)
 }
 
-// digestWriter writes canonical JSON straight into a sha256, without reflection.
-// Keys are written in sorted order by hand; a test checks the result against
-// canonical.Marshal.
-type digestWriter struct {
-	h   hash.Hash
-	buf []byte
-}
-
-// newDigestWriter returns a writer whose buffer starts at size bytes; it flushes
-// to the hash past 32 KiB.
-func newDigestWriter(size int) *digestWriter {
-	return &digestWriter{h: sha256.New(), buf: make([]byte, 0, size)}
-}
-
-func (w *digestWriter) flush() {
-	if len(w.buf) > 32<<10 {
-		w.h.Write(w.buf)
-		w.buf = w.buf[:0]
-	}
-}
-
-func (w *digestWriter) sum() string {
-	w.h.Write(w.buf)
-	return "sha256:" + hex.EncodeToString(w.h.Sum(nil))
-}
-
-func (w *digestWriter) raw(s string) { w.buf = append(w.buf, s...) }
-
-func (w *digestWriter) str(s string) { w.buf = canonical.AppendString(w.buf, s) }
-
-// field writes "key":"value".
-func (w *digestWriter) field(key, value string) {
-	w.str(key)
-	w.raw(":")
-	w.str(value)
-}
-
-func (w *digestWriter) strings(key string, values []string) {
-	w.str(key)
-	w.raw(":[")
-	for i, v := range values {
-		if i > 0 {
-			w.raw(",")
-		}
-		w.str(v)
-	}
-	w.raw("]")
-}
-
-func (w *digestWriter) columns(cols []Column) {
-	w.raw(`"columns":[`)
-	for i, c := range cols {
-		if i > 0 {
-			w.raw(",")
-		}
-		w.raw("{")
-		w.field("name", c.Name)
-		if c.Type != "" {
-			w.raw(",")
-			w.field("type", c.Type)
-		}
-		w.raw("}")
-	}
-	w.raw("]")
-}
-
-func (w *digestWriter) release(r *Release) {
-	w.raw("{")
+// release returns the digest of r's canonical JSON. With fill, nodes without a
+// fingerprint get one first, computed in the same pass.
+func (d *digester) release(r *Release, fill bool) string {
+	d.rel.Reset()
+	b := append(d.buf[:0], '{')
 	if len(r.Checks) > 0 {
-		w.raw(`"checks":[`)
+		b = append(b, `"checks":[`...)
 		for i, c := range r.Checks {
 			if i > 0 {
-				w.raw(",")
+				b = append(b, ',')
 			}
-			w.raw("{")
-			w.field("name", c.Name)
-			w.raw(",")
-			w.field("status", string(c.Status))
+			b = append(b, `{"name":`...)
+			b = canonical.AppendString(b, c.Name)
+			b = append(b, `,"status":`...)
+			b = canonical.AppendString(b, string(c.Status))
 			if c.URL != "" {
-				w.raw(",")
-				w.field("url", c.URL)
+				b = append(b, `,"url":`...)
+				b = canonical.AppendString(b, c.URL)
 			}
-			w.raw("}")
+			b = append(b, '}')
 		}
-		w.raw("],")
+		b = append(b, "],"...)
 	}
 	if r.Name != "" {
-		w.field("name", r.Name)
-		w.raw(",")
+		b = append(b, `"name":`...)
+		b = canonical.AppendString(b, r.Name)
+		b = append(b, ',')
 	}
-	w.raw(`"nodes":[`)
+	b = append(b, `"nodes":[`...)
 	for i := range r.Nodes {
+		n := &r.Nodes[i]
 		if i > 0 {
-			w.raw(",")
+			b = append(b, ',')
 		}
-		w.node(&r.Nodes[i])
-		w.flush()
+		d.seg = d.leading(d.seg[:0], n, false)
+		if fill && n.Fingerprint == "" {
+			leading := d.seg
+			if !slices.IsSortedFunc(n.Columns, byColumnName) {
+				leading = d.leading(nil, n, true)
+			}
+			n.Fingerprint = d.fingerprint(n, leading)
+		}
+		b = append(b, '{')
+		b = append(b, d.seg...)
+		if n.Fingerprint != "" {
+			b = append(b, `"fingerprint":`...)
+			b = canonical.AppendString(b, n.Fingerprint)
+			b = append(b, ',')
+		}
+		b = append(b, `"kind":`...)
+		b = canonical.AppendString(b, n.Kind)
+		if len(n.Metadata) > 0 {
+			b = append(b, `,"metadata":`...)
+			b = append(b, n.Metadata...)
+		}
+		b = append(b, `,"name":`...)
+		b = canonical.AppendString(b, n.Name)
+		if len(n.Spec) > 0 {
+			b = append(b, `,"spec":`...)
+			b = append(b, n.Spec...)
+		}
+		b = append(b, '}')
+		if len(b) > 32<<10 {
+			d.rel.Write(b)
+			b = b[:0]
+		}
 	}
-	w.raw("]")
+	b = append(b, ']')
 	if s := r.Source; s != nil {
-		w.raw(`,"source":{`)
+		b = append(b, `,"source":{`...)
 		sep := ""
 		for _, kv := range [][2]string{{"author", s.Author}, {"commit", s.Commit}, {"message", s.Message}, {"ref", s.Ref}} {
 			if kv[1] != "" {
-				w.raw(sep)
-				w.field(kv[0], kv[1])
+				b = append(b, sep...)
+				b = canonical.AppendString(b, kv[0])
+				b = append(b, ':')
+				b = canonical.AppendString(b, kv[1])
 				sep = ","
 			}
 		}
-		w.raw("}")
+		b = append(b, '}')
 	}
-	w.raw("}")
-}
-
-func (w *digestWriter) node(n *Node) {
-	w.raw("{")
-	if len(n.Columns) > 0 {
-		w.columns(n.Columns)
-		w.raw(",")
-	}
-	if len(n.DependsOn) > 0 {
-		w.strings("depends_on", n.DependsOn)
-		w.raw(",")
-	}
-	if n.Fingerprint != "" {
-		w.field("fingerprint", n.Fingerprint)
-		w.raw(",")
-	}
-	w.field("kind", n.Kind)
-	if len(n.Metadata) > 0 {
-		w.raw(`,"metadata":`)
-		w.buf = append(w.buf, n.Metadata...)
-	}
-	w.raw(",")
-	w.field("name", n.Name)
-	if len(n.Spec) > 0 {
-		w.raw(`,"spec":`)
-		w.buf = append(w.buf, n.Spec...)
-	}
-	w.raw("}")
+	b = append(b, '}')
+	d.rel.Write(b)
+	d.buf = b[:0]
+	return d.sum(d.rel)
 }

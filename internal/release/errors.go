@@ -22,6 +22,21 @@ type Problem struct {
 	Message string
 }
 
+// String describes the problem for people: file, line, node, field, then what is wrong.
+func (p Problem) String() string {
+	s := p.File
+	if p.Line > 0 {
+		s += fmt.Sprintf(":%d", p.Line)
+	}
+	if p.Node != "" {
+		s += ": node " + p.Node
+	}
+	if p.Field != "" {
+		s += ": " + p.Field
+	}
+	return s + ": " + p.Message
+}
+
 // Error is a release that could not be read or is not valid. It lists every problem
 // found, up to a limit; Error() is one line, with the first problem and a count of
 // the others.

@@ -22,11 +22,7 @@
 //   - Check statuses are passed, failed, pending or skipped.
 package release
 
-import (
-	"encoding/json"
-	"fmt"
-	"regexp"
-)
+import "encoding/json"
 
 // Limits on what Parse accepts.
 const (
@@ -52,6 +48,8 @@ type Release struct {
 	Checks []Check `json:"checks,omitempty"`
 	// Nodes are the things being promoted, sorted by name once parsed.
 	Nodes []Node `json:"nodes"`
+
+	id string // recorded by Validate
 }
 
 // Source describes the commit a release was built from.
@@ -116,11 +114,25 @@ type Column struct {
 	Type string `json:"type,omitempty"`
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+$`)
+// nameByte marks the bytes a node name may hold: A-Z a-z 0-9 _ . : / -
+var nameByte = func() (t [256]bool) {
+	for _, b := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-") {
+		t[b] = true
+	}
+	return t
+}()
 
 // ValidName reports whether s is a valid node name.
 func ValidName(s string) bool {
-	return len(s) >= 1 && len(s) <= MaxNameLength && namePattern.MatchString(s)
+	if len(s) < 1 || len(s) > MaxNameLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !nameByte[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // Label returns the release's name, or a short form of id when it has none.
@@ -142,19 +154,4 @@ func (r *Release) Check(name string) (Check, bool) {
 		}
 	}
 	return Check{}, false
-}
-
-// String describes the error for humans: file, node, field, then what is wrong.
-func (p Problem) String() string {
-	s := p.File
-	if p.Line > 0 {
-		s += fmt.Sprintf(":%d", p.Line)
-	}
-	if p.Node != "" {
-		s += ": node " + p.Node
-	}
-	if p.Field != "" {
-		s += ": " + p.Field
-	}
-	return s + ": " + p.Message
 }

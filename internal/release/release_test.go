@@ -50,14 +50,14 @@ func mustParse(tb testing.TB, file, content string) *Release {
 func TestParseSameContentSameID(t *testing.T) {
 	fromYAML := mustParse(t, "release.yaml", exampleYAML)
 	fromJSON := mustParse(t, "release.json", exampleJSON)
-	if a, b := ID(fromYAML), ID(fromJSON); a != b {
+	if a, b := fromYAML.ID(), fromJSON.ID(); a != b {
 		t.Fatalf("same content, different ids: YAML %s, JSON %s", a, b)
 	}
 	if got := []string{fromYAML.Nodes[0].Name, fromYAML.Nodes[1].Name}; got[0] != "customers" || got[1] != "orders" {
 		t.Errorf("nodes not sorted by name: %v", got)
 	}
 	changed := strings.Replace(exampleJSON, "select 1", "select 2", 1)
-	if ID(mustParse(t, "release.json", changed)) == ID(fromJSON) {
+	if mustParse(t, "release.json", changed).ID() == fromJSON.ID() {
 		t.Error("different spec, same id")
 	}
 }
@@ -65,7 +65,7 @@ func TestParseSameContentSameID(t *testing.T) {
 func TestParseDetectsFormat(t *testing.T) {
 	a := mustParse(t, "release", exampleJSON) // no extension, JSON by content
 	b := mustParse(t, "release", exampleYAML) // no extension, YAML
-	if ID(a) != ID(b) {
+	if a.ID() != b.ID() {
 		t.Error("content sniffing read the same release differently")
 	}
 }
@@ -80,7 +80,7 @@ func TestIDMatchesCanonicalMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ID(r); got != want {
+		if got := r.ID(); got != want {
 			t.Errorf("ID = %s, canonical.Marshal digest = %s for\n%s", got, want, content)
 		}
 	}
@@ -154,9 +154,24 @@ func TestParseErrors(t *testing.T) {
 		{"unknown node field JSON has a line", "r.json", "{\"nodes\": [\n{\"name\": \"a\", \"kind\": \"k\"},\n{\"name\": \"b\", \"kind\": \"k\", \"colour\": 1}]}",
 			[]string{"r.json:3", `"b" (nodes[1])`, "colour: unknown field"}},
 		{"wrong type", "r.yaml", "nodes: [{name: a, kind: k, columns: id}]",
-			[]string{`"a" (nodes[0])`, "columns", "expected a list, found JSON string"}},
+			[]string{`"a" (nodes[0])`, "columns", "expected a list, found a string"}},
 		{"wrong type in column", "r.yaml", "nodes: [{name: a, kind: k, columns: [{name: 1}]}]",
-			[]string{`"a" (nodes[0])`, "columns.name", "expected a string"}},
+			[]string{`"a" (nodes[0])`, "columns[0].name", "expected a string, found a number"}},
+		{"wrong type in third column", "r.json", `{"nodes":[{"name":"a","kind":"k","columns":[{"name":"x"},{"name":"y"},{"name":"z","type":[]}]}]}`,
+			[]string{`"a" (nodes[0])`, "columns[2].type", "expected a string, found a list"}},
+		{"repeated node key", "r.json", `{"nodes":[{"name":"a","kind":"k","kind":"j"}]}`,
+			[]string{`"a" (nodes[0])`, "kind: appears twice"}},
+		{"repeated top-level key", "r.json", `{"nodes":[],"nodes":[]}`, []string{"nodes: appears twice"}},
+		{"escaped key is still known", "r.json", `{"nodes":[{"n\u0061me":"a","kind":"k","spec":1}],"name":"v\u00e9"}`, nil},
+		{"unknown source field", "r.yaml", "source: {sha: x}\nnodes: []", []string{"source.sha: unknown field"}},
+		{"unknown check field", "r.yaml", "checks: [{name: a, status: passed}, {name: b, status: passed, link: x}]\nnodes: []",
+			[]string{"checks[1].link: unknown field"}},
+		{"unknown column field", "r.yaml", "nodes: [{name: a, kind: k, columns: [{name: c, nullable: true}]}]",
+			[]string{`"a" (nodes[0])`, "columns[0].nullable: unknown field"}},
+		{"dependency not a string", "r.yaml", "nodes: [{name: a, kind: k, depends_on: [b, 3]}, {name: b, kind: k}]",
+			[]string{"depends_on[1]: expected a string, found a number"}},
+		{"bad JSON in spec", "r.json", "{\"nodes\":[\n{\"name\":\"a\",\"kind\":\"k\",\"spec\":{\"x\":01}}]}",
+			[]string{"r.json:2", `"a" (nodes[0])`, "spec: invalid JSON", "bad number"}},
 		{"invalid JSON", "r.json", "{\"nodes\": [\n{\"name\": \"a\",}]}", []string{"r.json:2", "invalid JSON"}},
 		{"invalid YAML", "r.yaml", "nodes: [\n  {name: a", []string{"r.yaml", "invalid YAML"}},
 		{"trailing data", "r.json", `{"nodes": []} {}`, []string{"unexpected data after the release"}},
@@ -185,6 +200,12 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.file, []byte(tt.content))
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Parse refused valid input: %v", err)
+				}
+				return
+			}
 			if err == nil {
 				t.Fatalf("Parse accepted:\n%s", tt.content)
 			}

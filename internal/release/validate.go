@@ -9,18 +9,40 @@ import (
 )
 
 // Validate checks r and normalizes it in place: spec and metadata become canonical
-// JSON, depends_on is sorted, nodes are sorted by name and missing fingerprints are
-// computed. file names the source in errors; nodeLines, when not nil, holds the line
-// of each node (in r's original order) for error messages.
+// JSON, depends_on is sorted, nodes are sorted by name, missing fingerprints are
+// computed, and the release id is recorded (see ID). file names the source in
+// errors; nodeLines, when not nil, holds the line of each node (in r's original
+// order) for error messages.
 //
-// Importers that build a Release in code call Validate before using it.
+// Importers that build a Release in code call Validate before using it; a release
+// must not be modified after it.
 func Validate(file string, r *Release, nodeLines []int) error {
 	ps := problems{file: file}
+	for i := range r.Nodes {
+		n := &r.Nodes[i]
+		var err error
+		if n.Spec, err = canonicalOrNil(n.Spec); err != nil {
+			ps.add(Problem{Node: nodeRef(i, n.Name), Field: "spec", Message: err.Error()})
+		}
+		if n.Metadata, err = canonicalOrNil(n.Metadata); err != nil {
+			ps.add(Problem{Node: nodeRef(i, n.Name), Field: "metadata", Message: err.Error()})
+		}
+	}
+	if err := ps.result(); err != nil {
+		return err
+	}
+	check(&ps, r, nodeLines)
+	return ps.result()
+}
+
+// check validates r, whose spec and metadata are canonical already, and normalizes
+// the rest; problems go to ps.
+func check(ps *problems, r *Release, nodeLines []int) {
 	if len(r.Nodes) > MaxNodes {
 		ps.add(Problem{Field: "nodes", Message: fmt.Sprintf("%d nodes, more than the limit of %d", len(r.Nodes), MaxNodes)})
-		return ps.result()
+		return
 	}
-	validateChecks(&ps, r.Checks)
+	validateChecks(ps, r.Checks)
 
 	index := make(map[string]int, len(r.Nodes))
 	for i := range r.Nodes {
@@ -46,7 +68,7 @@ func Validate(file string, r *Release, nodeLines []int) error {
 		}
 		validateNode(n, at)
 		if ps.full() {
-			return ps.result()
+			return
 		}
 	}
 	for i := range r.Nodes {
@@ -61,8 +83,8 @@ func Validate(file string, r *Release, nodeLines []int) error {
 			}
 		}
 	}
-	if err := ps.result(); err != nil {
-		return err
+	if len(ps.err.Problems) > 0 {
+		return
 	}
 	if cycle := findCycle(r.Nodes, index); cycle != nil {
 		i := index[cycle[0]]
@@ -72,15 +94,13 @@ func Validate(file string, r *Release, nodeLines []int) error {
 			p.Line = nodeLines[i]
 		}
 		ps.add(p)
-		return ps.result()
+		return
 	}
-	slices.SortFunc(r.Nodes, func(a, b Node) int { return strings.Compare(a.Name, b.Name) })
-	for i := range r.Nodes {
-		if r.Nodes[i].Fingerprint == "" {
-			r.Nodes[i].Fingerprint = Fingerprint(&r.Nodes[i])
-		}
+	byName := func(a, b Node) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(r.Nodes, byName) {
+		slices.SortFunc(r.Nodes, byName)
 	}
-	return nil
+	r.id = newDigester().release(r, true)
 }
 
 func validateChecks(ps *problems, checks []Check) {
@@ -112,14 +132,8 @@ func validateNode(n *Node, at func(field, format string, args ...any)) {
 	if len(n.Columns) > MaxColumns {
 		at("columns", "%d columns, more than the limit of %d", len(n.Columns), MaxColumns)
 	}
-	if len(n.Columns) > 1 {
-		seen := make(map[string]bool, len(n.Columns))
-		for j, c := range n.Columns {
-			if seen[c.Name] {
-				at(fmt.Sprintf("columns[%d].name", j), "duplicate column %q", c.Name)
-			}
-			seen[c.Name] = true
-		}
+	if j := duplicateColumn(n.Columns); j >= 0 {
+		at(fmt.Sprintf("columns[%d].name", j), "duplicate column %q", n.Columns[j].Name)
 	}
 	for j, c := range n.Columns {
 		if c.Name == "" {
@@ -129,21 +143,41 @@ func validateNode(n *Node, at func(field, format string, args ...any)) {
 	if len(n.DependsOn) > MaxDependsOn {
 		at("depends_on", "%d dependencies, more than the limit of %d", len(n.DependsOn), MaxDependsOn)
 	}
-	slices.Sort(n.DependsOn)
+	if !slices.IsSorted(n.DependsOn) {
+		slices.Sort(n.DependsOn)
+	}
 	for j := 1; j < len(n.DependsOn); j++ {
 		if n.DependsOn[j] == n.DependsOn[j-1] {
 			at("depends_on", "lists %q twice", n.DependsOn[j])
 		}
 	}
-	var err error
-	if n.Spec, err = canonicalOrNil(n.Spec); err != nil {
-		at("spec", "%v", err)
-	}
-	if n.Metadata, err = canonicalOrNil(n.Metadata); err != nil {
-		at("metadata", "%v", err)
-	} else if len(n.Metadata) > 0 && n.Metadata[0] != '{' {
+	if len(n.Metadata) > 0 && n.Metadata[0] != '{' {
 		at("metadata", "must be an object")
 	}
+}
+
+// duplicateColumn returns the index of the first column whose name an earlier one
+// has, or -1. Most nodes have a few columns, which a double loop checks without
+// allocating.
+func duplicateColumn(cols []Column) int {
+	if len(cols) <= 32 {
+		for j := 1; j < len(cols); j++ {
+			for k := 0; k < j; k++ {
+				if cols[k].Name == cols[j].Name {
+					return j
+				}
+			}
+		}
+		return -1
+	}
+	seen := make(map[string]bool, len(cols))
+	for j, c := range cols {
+		if seen[c.Name] {
+			return j
+		}
+		seen[c.Name] = true
+	}
+	return -1
 }
 
 // canonicalOrNil returns the canonical form of raw, or nil for absent or null.
