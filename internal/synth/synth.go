@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/ferrydev/ferry/internal/release"
 )
@@ -35,6 +36,7 @@ var columnTypes = []string{"bigint", "integer", "text", "varchar(255)", "numeric
 func Pair(n int, seed uint64) (base, candidate *release.Release) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	base = &release.Release{Name: "base", Nodes: graph(rng, n)}
+	slices.SortFunc(base.Nodes, byName) // both files in one order, as a CI job writes them
 	candidate = &release.Release{Name: "candidate", Nodes: slices.Clone(base.Nodes)}
 	mutate(rng, candidate, max(1, n/100))
 	return base, candidate
@@ -180,14 +182,8 @@ func mutate(rng *rand.Rand, r *release.Release, count int) {
 	for i := range r.Nodes {
 		r.Nodes[i].DependsOn = slices.DeleteFunc(slices.Clone(r.Nodes[i].DependsOn), func(d string) bool { return removed[d] })
 	}
-	slices.SortFunc(r.Nodes, func(a, b release.Node) int {
-		switch {
-		case a.Name < b.Name:
-			return -1
-		case a.Name > b.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(r.Nodes, byName)
 	r.Nodes = slices.CompactFunc(r.Nodes, func(a, b release.Node) bool { return a.Name == b.Name })
 }
+
+func byName(a, b release.Node) int { return strings.Compare(a.Name, b.Name) }

@@ -1,0 +1,45 @@
+# Ferry — see README.md. Every target installs what it needs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+GO          ?= go
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X main.version=$(VERSION)
+BIN         := bin
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build run test lint bench bench-dyff clean
+
+## build: the ferry binary in bin/
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ferry ./cmd/ferry
+
+## run: plan the example releases (the local runtime, `ferry local`, is not built yet)
+run: build
+	$(BIN)/ferry plan examples/v1.yaml examples/v2.yaml
+
+## test: every test, with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## lint: formatting, vet, staticcheck and a tidy go.mod
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
+
+## bench: plan benchmarks (1k, 10k, 100k nodes) and ferry plan's time and memory
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/bench-cli.sh
+
+## bench-dyff: the same, and dyff (v1.12.0) on the same content as YAML
+bench-dyff: build
+	DYFF=1 scripts/bench-cli.sh
+
+## clean: remove build output
+clean:
+	rm -rf $(BIN) build
