@@ -43,11 +43,7 @@ const (
 
 // Import reads the directory dir as a release.
 func Import(dir string) (*release.Release, error) {
-	return ImportFS(dir, os.DirFS(dir))
-}
-
-// ImportFS reads the tree fsys as a release; dir names it in errors.
-func ImportFS(dir string, fsys fs.FS) (*release.Release, error) {
+	fsys := os.DirFS(dir)
 	r := &release.Release{Nodes: []release.Node{}}
 	var total int64
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {

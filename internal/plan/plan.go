@@ -232,14 +232,6 @@ func Compute(in Input) (*Plan, error) {
 	return p, nil
 }
 
-// Digest recomputes the digest of p from its content, so a stored plan can be
-// checked against the digest it carries.
-func Digest(p *Plan) (string, error) {
-	c := *p
-	c.Digest = ""
-	return canonical.MarshalDigest(&c)
-}
-
 // compare categorizes a node present in both releases and says what differs.
 func compare(o, n *release.Node) (Category, Details) {
 	var d Details

@@ -80,7 +80,7 @@ func (d *decoder) fail(field, format string, args ...any) error {
 
 func (d *decoder) failAt(pos int, field, format string, args ...any) error {
 	field = strings.Replace(field, "[]", fmt.Sprintf("[%d]", d.index), 1)
-	p := Problem{File: d.doc.file, Line: d.doc.lineAt(int64(pos)), Field: field, Message: fmt.Sprintf(format, args...)}
+	p := Problem{File: d.doc.file, Line: d.doc.line(pos), Field: field, Message: fmt.Sprintf(format, args...)}
 	if d.node >= 0 {
 		p.Node = nodeRef(d.node, d.name)
 		if d.node < len(d.doc.nodeLines) {

@@ -20,15 +20,6 @@ func (r *Release) ID() string {
 	return r.id
 }
 
-// Fingerprint returns the fingerprint Ferry computes for a node that has none: the
-// digest of canonical {kind, spec, columns, depends_on}, with columns sorted by name
-// because column order does not count as a change.
-func Fingerprint(n *Node) string {
-	d := newDigester()
-	d.seg = d.leading(d.seg[:0], n, true)
-	return d.fingerprint(n, d.seg)
-}
-
 func byColumnName(a, b Column) int { return strings.Compare(a.Name, b.Name) }
 
 // digester writes canonical JSON straight into sha256 hashes, without reflection.

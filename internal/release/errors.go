@@ -2,7 +2,6 @@ package release
 
 import (
 	"fmt"
-	"strings"
 )
 
 // maxProblems bounds how many problems one Error collects.
@@ -55,19 +54,6 @@ func (e *Error) Error() string {
 		s += fmt.Sprintf(" (and %d more %s)", n, plural(n, "problem", "problems"))
 	}
 	return s
-}
-
-// Details lists every problem, one a line.
-func (e *Error) Details() string {
-	var b strings.Builder
-	for _, p := range e.Problems {
-		b.WriteString(p.String())
-		b.WriteByte('\n')
-	}
-	if e.More > 0 {
-		fmt.Fprintf(&b, "... and %d more\n", e.More)
-	}
-	return b.String()
 }
 
 // problems collects Problems up to maxProblems.

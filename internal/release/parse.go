@@ -55,10 +55,19 @@ func checkSize(file string, data []byte) error {
 type document struct {
 	file string
 	json []byte
-	// lineAt maps a byte offset in json to a line of the file, or 0 when unknown.
+	// lineAt maps a byte offset in json to a line of the file; nil when json is not
+	// the file the user wrote (YAML).
 	lineAt func(offset int64) int
 	// nodeLines holds the line of each node in the file, when known (YAML).
 	nodeLines []int
+}
+
+// line returns the line of the file at offset in json, or 0 when unknown.
+func (d document) line(offset int) int {
+	if d.lineAt == nil {
+		return 0
+	}
+	return d.lineAt(int64(offset))
 }
 
 // lineCounter maps byte offsets of data to 1-based line numbers.

@@ -284,15 +284,3 @@ func TestLongChainHasNoCycle(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
-
-func TestErrorDetailsListsEveryProblem(t *testing.T) {
-	_, err := Parse("r.yaml", []byte("nodes: [{name: a}, {name: b}]"))
-	var re *Error
-	if !errors.As(err, &re) {
-		t.Fatalf("error %v is not a *release.Error", err)
-	}
-	d := re.Details()
-	if strings.Count(d, "\n") != 2 || !strings.Contains(d, `node "b" (nodes[1]): kind: is required`) {
-		t.Errorf("Details() = %q", d)
-	}
-}

@@ -40,7 +40,7 @@ func yamlWhole(file string, data []byte) (document, error) {
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		return fail(next.Line, "more than one YAML document: a release file holds one")
 	}
-	doc := document{file: file, lineAt: func(int64) int { return 0 }}
+	doc := document{file: file}
 	body := &root
 	if body.Kind == yaml.DocumentNode && len(body.Content) == 1 {
 		body = body.Content[0]
@@ -241,7 +241,7 @@ func yamlByNode(file string, data []byte) (document, bool) {
 		out = append(out, ',')
 	}
 	out = append(out, `"nodes":[`...)
-	doc := document{file: file, lineAt: func(int64) int { return 0 }}
+	doc := document{file: file}
 	for k, it := range items {
 		end := seqEnd
 		if k+1 < len(items) {
