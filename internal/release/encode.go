@@ -1,9 +1,11 @@
 package release
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"io"
 	"slices"
 	"strings"
 
@@ -18,6 +20,14 @@ func (r *Release) ID() string {
 		r.id = newDigester().release(r, false)
 	}
 	return r.id
+}
+
+// Canonical returns r's canonical JSON, the bytes its id is the digest of. Stores
+// keep releases in this form.
+func Canonical(r *Release) []byte {
+	var buf bytes.Buffer
+	newDigester().writeRelease(&buf, r, false)
+	return buf.Bytes()
 }
 
 func byColumnName(a, b Column) int { return strings.Compare(a.Name, b.Name) }
@@ -106,6 +116,12 @@ func (d *digester) fingerprint(n *Node, leading []byte) string {
 // fingerprint get one first, computed in the same pass.
 func (d *digester) release(r *Release, fill bool) string {
 	d.rel.Reset()
+	d.writeRelease(d.rel, r, fill)
+	return d.sum(d.rel)
+}
+
+// writeRelease writes r's canonical JSON to w, filling in fingerprints with fill.
+func (d *digester) writeRelease(w io.Writer, r *Release, fill bool) {
 	b := append(d.buf[:0], '{')
 	if len(r.Checks) > 0 {
 		b = append(b, `"checks":[`...)
@@ -165,7 +181,7 @@ func (d *digester) release(r *Release, fill bool) string {
 		}
 		b = append(b, '}')
 		if len(b) > 32<<10 {
-			d.rel.Write(b)
+			w.Write(b)
 			b = b[:0]
 		}
 	}
@@ -185,7 +201,6 @@ func (d *digester) release(r *Release, fill bool) string {
 		b = append(b, '}')
 	}
 	b = append(b, '}')
-	d.rel.Write(b)
+	w.Write(b)
 	d.buf = b[:0]
-	return d.sum(d.rel)
 }

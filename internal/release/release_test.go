@@ -284,3 +284,15 @@ func TestLongChainHasNoCycle(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestCanonicalIsWhatTheIDDigests(t *testing.T) {
+	r := mustParse(t, "r.yaml", exampleYAML)
+	b := Canonical(r)
+	if got := canonical.Digest(b); got != r.ID() {
+		t.Fatalf("digest of Canonical %s, id %s", got, r.ID())
+	}
+	again, err := ParseJSON("again.json", b)
+	if err != nil || again.ID() != r.ID() {
+		t.Fatalf("canonical form reads back as %v, %v", again, err)
+	}
+}

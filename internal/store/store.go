@@ -1,0 +1,151 @@
+// Package store is the contract for everything Ferry remembers: environments and
+// their history, releases, plans, promotions with their decisions and events. Two
+// implementations keep it: internal/dynamo (DynamoDB, in AWS) and internal/boltstore
+// (an embedded file, for ferry local). One conformance suite, store/storetest, runs
+// against both.
+//
+// Contract notes:
+//   - Errors are *fault.Error with the codes each method lists; anything else is an
+//     internal error.
+//   - Writes never read the clock: times come in the values passed, so tests control
+//     them.
+//   - Environments and promotions carry a Revision. Save* succeed only when the stored
+//     revision is the one passed, and then increase it; the specialised operations
+//     (lock, switch, decisions) are atomic on their own and increase it too.
+//   - Releases and plans are immutable and addressed by their id and digest; putting
+//     the same one twice is a no-op.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+// Store keeps Ferry's state.
+type Store interface {
+	// CreateEnvironment stores a new environment with revision 1.
+	// Codes: invalid, conflict (exists).
+	CreateEnvironment(ctx context.Context, env *environment.Environment) error
+	// GetEnvironment returns an environment. Codes: not_found.
+	GetEnvironment(ctx context.Context, name string) (*environment.Environment, error)
+	// SaveEnvironment writes env's policy, freeze and expiry if env.Revision is the
+	// stored one, then increases env.Revision. Version, deployment and lock are
+	// changed only by Switch and the lock operations. Codes: invalid, not_found,
+	// conflict (changed since read).
+	SaveEnvironment(ctx context.Context, env *environment.Environment) error
+	// DeleteEnvironment removes an environment, its version history and
+	// deployments; its promotions stay, as the record of what was shipped.
+	// Codes: not_found, conflict (locked at now).
+	DeleteEnvironment(ctx context.Context, name string, now time.Time) error
+	// ListEnvironments returns every environment, by name: what is live where.
+	ListEnvironments(ctx context.Context) ([]*environment.Environment, error)
+	// ExpiredEnvironments returns the ephemeral environments whose expiry is at or
+	// before now, soonest first.
+	ExpiredEnvironments(ctx context.Context, now time.Time) ([]*environment.Environment, error)
+
+	// AcquireLock gives the environment's lock to holder until now+lease, when it is
+	// free, its lease has run out, or holder has it already (which renews it).
+	// Codes: not_found, conflict (held by another: the message names the holder,
+	// its state and since when).
+	AcquireLock(ctx context.Context, env, holder string, now time.Time, lease time.Duration) (*environment.Lock, error)
+	// ReleaseLock frees the lock if holder has it; releasing a lock one does not
+	// hold is a no-op, so retries are safe. Codes: not_found.
+	ReleaseLock(ctx context.Context, env, holder string) error
+
+	// Switch moves an environment to a new release in one atomic step: the
+	// environment's version and deployment, its history entry and the promotion's
+	// state change together, or none does. Codes: invalid, not_found,
+	// conflict ("plan stale" when the environment is no longer at BaseVersion).
+	// Repeating a switch that succeeded returns its entry again.
+	Switch(ctx context.Context, req SwitchRequest) (*environment.VersionEntry, error)
+	// History returns an environment's versions, newest first. Codes: invalid (bad
+	// page token).
+	History(ctx context.Context, env string, page Page) ([]environment.VersionEntry, string, error)
+	// Deployment returns the per-node references of one version of an environment.
+	// Codes: not_found.
+	Deployment(ctx context.Context, env string, version int64) ([]environment.NodeRef, error)
+
+	// PutRelease stores a validated release under its id. Codes: invalid.
+	PutRelease(ctx context.Context, r *release.Release) error
+	// GetRelease returns a release by id. Codes: not_found.
+	GetRelease(ctx context.Context, id string) (*release.Release, error)
+	// PutPlan stores a plan under its digest.
+	PutPlan(ctx context.Context, p *plan.Plan) error
+	// GetPlan returns a plan by digest. Codes: not_found.
+	GetPlan(ctx context.Context, digest string) (*plan.Plan, error)
+
+	// CreatePromotion stores a new promotion with revision 1. Codes: invalid,
+	// conflict (exists).
+	CreatePromotion(ctx context.Context, p *promotion.Promotion) error
+	// GetPromotion returns a promotion with its events. Codes: not_found.
+	GetPromotion(ctx context.Context, id string) (*promotion.Promotion, error)
+	// SavePromotion writes p (but not its approvals or events, which have their own
+	// operations) if p.Revision is the stored one, then increases p.Revision.
+	// Codes: not_found, conflict (changed since read).
+	SavePromotion(ctx context.Context, p *promotion.Promotion) error
+	// RecordDecision adds a decision to a promotion awaiting approval, once per
+	// identity, and returns the promotion as it is after it, so the number of
+	// approvals is exact even under concurrent decisions. Codes: not_found,
+	// conflict (this identity has decided), gone (the promotion is no longer
+	// awaiting approval: the message says its state).
+	RecordDecision(ctx context.Context, id string, a promotion.Approval) (*promotion.Promotion, error)
+	// AppendEvent adds an event to a promotion's log. Codes: not_found.
+	AppendEvent(ctx context.Context, id string, e promotion.Event) error
+	// ListPromotions returns an environment's promotions, newest first. Codes:
+	// invalid (bad page token).
+	ListPromotions(ctx context.Context, env string, page Page) ([]*promotion.Promotion, string, error)
+	// PendingApprovals returns the promotions awaiting approval, oldest first.
+	// Codes: invalid (bad page token).
+	PendingApprovals(ctx context.Context, page Page) ([]*promotion.Promotion, string, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// SwitchRequest asks Store.Switch to move an environment to a new release.
+type SwitchRequest struct {
+	Environment string
+	// BaseVersion is the version the plan was made against; the switch happens only
+	// if the environment is still at it.
+	BaseVersion int64
+	ReleaseID   string
+	// Nodes are the new deployment's per-node references.
+	Nodes       []environment.NodeRef
+	PromotionID string
+	// State is the promotion's state once switched.
+	State  promotion.State
+	Kind   environment.SwitchKind
+	Reason string
+	By     string
+	At     time.Time
+}
+
+// Page asks for one page of a list: at most Limit items (DefaultLimit when 0,
+// MaxLimit at most) after the position Token names ("" for the first page). The
+// token a list returns is opaque; "" means there is no next page.
+type Page struct {
+	Limit int
+	Token string
+}
+
+// Page size limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// Size returns the page size to use.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
+}
