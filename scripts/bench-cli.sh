@@ -24,14 +24,17 @@ fi
 # measure NAME CMD...: prints the median seconds and the largest max RSS of $runs runs.
 measure() {
   local name=$1; shift
-  local times=() peak=0
+  local times=() peak=0 report
+  report=$(mktemp)
   for _ in $(seq "$runs"); do
     local line
-    line=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    /usr/bin/time -f '%e %M' -o "$report" "$@" >/dev/null 2>&1
+    line=$(tail -n 1 "$report")
     times+=("${line% *}")
     local rss=${line#* }
     (( rss > peak )) && peak=$rss
   done
+  rm -f "$report"
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   printf '%-34s %8.2f s %8d MB\n' "$name" "$median" $(( peak / 1024 ))
