@@ -363,8 +363,9 @@ func (s *Store) GetRelease(_ context.Context, id string) (*release.Release, erro
 		if v == nil {
 			return fault.Errorf(fault.NotFound, "release %s not found", id)
 		}
-		data = bytes.Clone(v)
-		return nil
+		var err error
+		data, err = store.Decompress(v)
+		return err
 	})
 	if err != nil {
 		return nil, err

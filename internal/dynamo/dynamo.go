@@ -458,14 +458,7 @@ func (s *Store) GetRelease(ctx context.Context, id string) (*release.Release, er
 	if err != nil {
 		return nil, err
 	}
-	r, err := release.ParseJSON("release "+id, data)
-	if err != nil {
-		return nil, fmt.Errorf("reading release %s: %w", id, err)
-	}
-	if r.ID() != id {
-		return nil, fmt.Errorf("release %s is stored with content whose id is %s", id, r.ID())
-	}
-	return r, nil
+	return store.DecodeRelease(id, data)
 }
 
 // PutPlan implements store.Store.

@@ -104,13 +104,9 @@ func Decompress(data []byte) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
-// DecodeRelease reads a stored release (compressed canonical JSON) and checks that
-// it is the release id names.
-func DecodeRelease(id string, compressed []byte) (*release.Release, error) {
-	data, err := Decompress(compressed)
-	if err != nil {
-		return nil, fmt.Errorf("reading release %s: %w", id, err)
-	}
+// DecodeRelease reads a stored release (its canonical JSON) and checks that it is
+// the release id names.
+func DecodeRelease(id string, data []byte) (*release.Release, error) {
 	r, err := release.ParseJSON("release "+id, data)
 	if err != nil {
 		return nil, fmt.Errorf("reading release %s: %w", id, err)
