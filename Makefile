@@ -9,7 +9,10 @@ LDFLAGS     := -s -w -X main.version=$(VERSION)
 BIN         := bin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test lint validate bench bench-dyff clean
+.PHONY: build run test lint validate package bench bench-dyff clean
+
+# The Lambda functions template.yaml deploys.
+FUNCTIONS := plan approval apply smoke rollback finalize
 
 # infra/node_modules: DynamoDB Local and asl-validator, as pinned in infra/package-lock.json.
 INFRA := infra/node_modules/.installed
@@ -20,6 +23,13 @@ $(INFRA): infra/package.json infra/package-lock.json
 ## build: the ferry binary in bin/
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ferry ./cmd/ferry
+
+## package: the Lambda functions for provided.al2023 on arm64, in build/lambda/<name>/bootstrap
+package:
+	for f in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags '$(LDFLAGS)' \
+	    -o build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
 
 ## run: plan the example releases (the local runtime, `ferry local`, is not built yet)
 run: build

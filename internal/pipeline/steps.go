@@ -273,6 +273,9 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 		if err != nil {
 			return err
 		}
+		if len(p.Approvals) > 0 {
+			pl.notifyAll(ctx, env, p.ID, approvedText(p, env.Name))
+		}
 		if _, err := pl.Store.Switch(ctx, store.SwitchRequest{Environment: env.Name, BaseVersion: p.BaseVersion, ReleaseID: p.ReleaseID,
 			Nodes: refs, PromotionID: p.ID, State: promotion.Applying, Kind: environment.Promote,
 			Reason: "promotion " + p.ID, By: approvers(p), At: now}); err != nil {

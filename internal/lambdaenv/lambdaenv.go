@@ -1,0 +1,90 @@
+// Package lambdaenv builds what Ferry's Lambda functions run, from their
+// environment: the DynamoDB store on TABLE_NAME and the pipeline, and wraps each
+// step so that it logs once, at the boundary, with the promotion id.
+//
+// Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links).
+package lambdaenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/ferrydev/ferry/internal/deployhook"
+	"github.com/ferrydev/ferry/internal/dynamo"
+	"github.com/ferrydev/ferry/internal/notify"
+	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/smoke"
+)
+
+// Config is a function's configuration.
+type Config struct {
+	Table   string
+	PageURL string
+}
+
+// FromEnv reads the configuration from environment variables.
+func FromEnv() (Config, error) {
+	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL")}
+	if cfg.Table == "" {
+		return cfg, errors.New("TABLE_NAME is not set")
+	}
+	return cfg, nil
+}
+
+// Pipeline loads the AWS configuration once and builds the pipeline on DynamoDB.
+func Pipeline(ctx context.Context, cfg Config) (*pipeline.Pipeline, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = dynamo.MaxAttempts })
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	return &pipeline.Pipeline{
+		Store:    dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
+		Now:      time.Now,
+		Checks:   smoke.New(),
+		Hooks:    deployhook.New(),
+		Notifier: notify.New(),
+		Secret:   deployhook.Secret,
+		PageURL:  cfg.PageURL,
+	}, nil
+}
+
+// Step wraps a pipeline step for lambda.Start: it logs the step, the promotion id,
+// how long it took and how it ended. The input's task token is never logged.
+func Step[Out any](log *slog.Logger, step string, fn func(context.Context, pipeline.Input) (Out, error)) func(context.Context, pipeline.Input) (Out, error) {
+	return func(ctx context.Context, in pipeline.Input) (Out, error) {
+		start := time.Now()
+		out, err := fn(ctx, in)
+		attrs := []any{"step", step, "promotion_id", in.PromotionID, "duration_ms", time.Since(start).Milliseconds()}
+		switch {
+		case err == nil:
+			log.InfoContext(ctx, "step done", attrs...)
+		default:
+			attrs = append(attrs, "error_type", reflect.TypeOf(err).Elem().Name(), "error", err.Error())
+			level := slog.LevelWarn // a domain outcome the state machine handles
+			if _, transient := err.(*pipeline.Transient); transient {
+				level = slog.LevelError
+			}
+			log.Log(ctx, level, "step failed", attrs...)
+		}
+		return out, err
+	}
+}
+
+// NoOutput adapts a step that returns only an error to Step.
+func NoOutput(fn func(context.Context, pipeline.Input) error) func(context.Context, pipeline.Input) (*struct{}, error) {
+	return func(ctx context.Context, in pipeline.Input) (*struct{}, error) {
+		return nil, fn(ctx, in)
+	}
+}
