@@ -3,9 +3,20 @@
 //
 // What it has so far, each tested against the specification's examples: paths
 // (Path), payload templates with ".$" fields (Template), the intrinsic functions
-// (all of them, States.Format to States.UUID), and Choice rules with every
-// comparison operator, their Path variants, type tests and And / Or / Not. The
-// state machine executor, the Step Functions API and durability come next.
+// (all of them, States.Format to States.UUID), Choice rules with every comparison
+// operator, their Path variants, type tests and And / Or / Not, and an executor
+// (Machine, Execution) for Task, Pass, Choice, Wait, Succeed and Fail states with
+// input and output processing, the context object, Retry (backoff, cap, full
+// jitter), Catch, task tokens with timeouts and heartbeats, execution timeouts and
+// Step Functions' event history. Ferry's own promotion definition runs through
+// every outcome in the tests.
+//
+// Not yet: Parallel and Map states (Parse refuses them with a clear error), the
+// Step Functions HTTP API, the in-process Lambda registry and persistence.
+//
+// An Execution is plain data: Advance moves it on at a given time until it ends or
+// waits (for a task token, a Wait state, a retry's backoff), so executions can be
+// stored and resumed after a restart, and time is the caller's, for tests.
 //
 // Values are JSON as encoding/json decodes it with UseNumber: objects are
 // map[string]any, numbers json.Number.

@@ -1,0 +1,457 @@
+package asl
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Definition is a parsed, validated state machine.
+type Definition struct {
+	Comment        string
+	StartAt        string
+	TimeoutSeconds int64
+	States         map[string]*State
+}
+
+// State is one state, its fields parsed.
+type State struct {
+	Name    string
+	Type    string
+	Next    string
+	End     bool
+	Comment string
+
+	InputPath, OutputPath, ResultPath optionalPath
+	Parameters, ResultSelector        *Template
+	Result                            any // Pass
+	hasResult                         bool
+
+	// Task
+	Resource         string
+	TimeoutSeconds   int64
+	TimeoutPath      *Path
+	HeartbeatSeconds int64
+	HeartbeatPath    *Path
+	Retry            []Retrier
+	Catch            []Catcher
+
+	// Choice
+	Choices []*rule
+	Default string
+
+	// Wait
+	Seconds       int64
+	SecondsPath   *Path
+	Timestamp     string
+	TimestampPath *Path
+
+	// Fail
+	ErrorName, Cause     string
+	ErrorPath, CausePath *Path
+}
+
+// Retrier is one Retry entry.
+type Retrier struct {
+	ErrorEquals     []string
+	IntervalSeconds float64
+	MaxAttempts     int
+	BackoffRate     float64
+	MaxDelaySeconds float64
+	JitterFull      bool
+}
+
+// Catcher is one Catch entry.
+type Catcher struct {
+	ErrorEquals []string
+	ResultPath  optionalPath
+	Next        string
+}
+
+// supported lists the state types the interpreter runs.
+var supported = map[string]bool{"Task": true, "Pass": true, "Choice": true, "Wait": true, "Succeed": true, "Fail": true}
+
+// fields lists the fields each state type may have (besides Type and Comment).
+var fields = map[string][]string{
+	"Task": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Resource",
+		"TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry", "Catch"},
+	"Pass":    {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
+	"Choice":  {"InputPath", "OutputPath", "Choices", "Default"},
+	"Wait":    {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+	"Succeed": {"InputPath", "OutputPath"},
+	"Fail":    {"Error", "ErrorPath", "Cause", "CausePath"},
+}
+
+// Parse reads a definition (JSON), replacing ${Name} placeholders with
+// substitutions first, as Step Functions' DefinitionSubstitutions do, and checks it.
+func Parse(data []byte, substitutions map[string]string) (*Definition, error) {
+	text := string(data)
+	for k, v := range substitutions {
+		text = strings.ReplaceAll(text, "${"+k+"}", v)
+	}
+	raw, err := decode([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("definition: invalid JSON: %w", err)
+	}
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("definition: must be an object")
+	}
+	if ql, ok := top["QueryLanguage"]; ok && ql != "JSONPath" {
+		return nil, fmt.Errorf("definition: QueryLanguage %v is not supported (only JSONPath)", ql)
+	}
+	def := &Definition{States: map[string]*State{}}
+	def.StartAt, _ = top["StartAt"].(string)
+	def.Comment, _ = top["Comment"].(string)
+	if t, ok := top["TimeoutSeconds"]; ok {
+		if def.TimeoutSeconds, err = positiveInt(t); err != nil {
+			return nil, fmt.Errorf("definition: TimeoutSeconds: %w", err)
+		}
+	}
+	states, ok := top["States"].(map[string]any)
+	if !ok || len(states) == 0 {
+		return nil, fmt.Errorf("definition: States must be a non-empty object")
+	}
+	for name, v := range states {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("state %s: must be an object", name)
+		}
+		st, err := parseState(name, m)
+		if err != nil {
+			return nil, err
+		}
+		def.States[name] = st
+	}
+	return def, def.check()
+}
+
+func positiveInt(v any) (int64, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("must be a positive integer")
+	}
+	i, err := n.Int64()
+	if err != nil || i <= 0 {
+		return 0, fmt.Errorf("must be a positive integer")
+	}
+	return i, nil
+}
+
+func parseState(name string, m map[string]any) (*State, error) {
+	where := "state " + name
+	st := &State{Name: name}
+	st.Type, _ = m["Type"].(string)
+	if !supported[st.Type] {
+		if st.Type == "Parallel" || st.Type == "Map" {
+			return nil, fmt.Errorf("%s: %s states are not supported yet", where, st.Type)
+		}
+		return nil, fmt.Errorf("%s: unknown Type %q", where, st.Type)
+	}
+	allowed := append([]string{"Type", "Comment"}, fields[st.Type]...)
+	for k := range m {
+		if !contains(allowed, k) {
+			return nil, fmt.Errorf("%s: field %s is not allowed in a %s state", where, k, st.Type)
+		}
+	}
+	st.Comment, _ = m["Comment"].(string)
+	st.Next, _ = m["Next"].(string)
+	st.End, _ = m["End"].(bool)
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *optionalPath
+	}{{"InputPath", &st.InputPath}, {"OutputPath", &st.OutputPath}, {"ResultPath", &st.ResultPath}} {
+		v, present := m[f.name]
+		if *f.dst, err = parseOptionalPath(v, present, where+"."+f.name); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  **Template
+	}{{"Parameters", &st.Parameters}, {"ResultSelector", &st.ResultSelector}} {
+		if v, ok := m[f.name]; ok {
+			if *f.dst, err = ParseTemplate(v, where+"."+f.name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	st.Result, st.hasResult = m["Result"]
+	switch st.Type {
+	case "Task":
+		err = parseTask(st, m, where)
+	case "Choice":
+		err = parseChoice(st, m, where)
+	case "Wait":
+		err = parseWait(st, m, where)
+	case "Fail":
+		err = parseFail(st, m, where)
+	}
+	return st, err
+}
+
+func parseTask(st *State, m map[string]any, where string) error {
+	var err error
+	st.Resource, _ = m["Resource"].(string)
+	if st.Resource == "" {
+		return fmt.Errorf("%s: Resource is required", where)
+	}
+	for _, f := range []struct {
+		name, pathName string
+		n              *int64
+		p              **Path
+	}{{"TimeoutSeconds", "TimeoutSecondsPath", &st.TimeoutSeconds, &st.TimeoutPath},
+		{"HeartbeatSeconds", "HeartbeatSecondsPath", &st.HeartbeatSeconds, &st.HeartbeatPath}} {
+		if v, ok := m[f.name]; ok {
+			if *f.n, err = positiveInt(v); err != nil {
+				return fmt.Errorf("%s.%s: %w", where, f.name, err)
+			}
+		}
+		if v, ok := m[f.pathName].(string); ok {
+			if *f.p, err = parseReference(v); err != nil {
+				return fmt.Errorf("%s.%s: %w", where, f.pathName, err)
+			}
+		}
+	}
+	if list, ok := m["Retry"].([]any); ok {
+		for i, e := range list {
+			r, err := parseRetrier(e, fmt.Sprintf("%s.Retry[%d]", where, i))
+			if err != nil {
+				return err
+			}
+			st.Retry = append(st.Retry, r)
+		}
+	}
+	if list, ok := m["Catch"].([]any); ok {
+		for i, e := range list {
+			c, err := parseCatcher(e, fmt.Sprintf("%s.Catch[%d]", where, i))
+			if err != nil {
+				return err
+			}
+			st.Catch = append(st.Catch, c)
+		}
+	}
+	return nil
+}
+
+func errorNames(v any, where string) ([]string, error) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, fmt.Errorf("%s.ErrorEquals: must be a non-empty list", where)
+	}
+	var names []string
+	for _, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s.ErrorEquals: must hold strings", where)
+		}
+		names = append(names, s)
+	}
+	if i := slicesIndex(names, "States.ALL"); i >= 0 && len(names) != 1 {
+		return nil, fmt.Errorf("%s.ErrorEquals: States.ALL must appear alone", where)
+	}
+	return names, nil
+}
+
+func parseRetrier(v any, where string) (Retrier, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Retrier{}, fmt.Errorf("%s: must be an object", where)
+	}
+	r := Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
+	var err error
+	if r.ErrorEquals, err = errorNames(m["ErrorEquals"], where); err != nil {
+		return r, err
+	}
+	for k, val := range m {
+		n, isNum := val.(json.Number)
+		f, _ := n.Float64()
+		switch k {
+		case "ErrorEquals", "Comment":
+		case "IntervalSeconds", "MaxDelaySeconds":
+			if !isNum || f <= 0 {
+				return r, fmt.Errorf("%s.%s: must be a positive number", where, k)
+			}
+			if k == "IntervalSeconds" {
+				r.IntervalSeconds = f
+			} else {
+				r.MaxDelaySeconds = f
+			}
+		case "MaxAttempts":
+			if !isNum || f < 0 || f != float64(int(f)) {
+				return r, fmt.Errorf("%s.MaxAttempts: must be a whole number, 0 or more", where)
+			}
+			r.MaxAttempts = int(f)
+		case "BackoffRate":
+			if !isNum || f < 1 {
+				return r, fmt.Errorf("%s.BackoffRate: must be at least 1.0", where)
+			}
+			r.BackoffRate = f
+		case "JitterStrategy":
+			switch val {
+			case "FULL":
+				r.JitterFull = true
+			case "NONE":
+			default:
+				return r, fmt.Errorf("%s.JitterStrategy: must be FULL or NONE", where)
+			}
+		default:
+			return r, fmt.Errorf("%s: unknown field %s", where, k)
+		}
+	}
+	return r, nil
+}
+
+func parseCatcher(v any, where string) (Catcher, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Catcher{}, fmt.Errorf("%s: must be an object", where)
+	}
+	var c Catcher
+	var err error
+	if c.ErrorEquals, err = errorNames(m["ErrorEquals"], where); err != nil {
+		return c, err
+	}
+	c.Next, _ = m["Next"].(string)
+	if c.Next == "" {
+		return c, fmt.Errorf("%s: Next is required", where)
+	}
+	rp, present := m["ResultPath"]
+	c.ResultPath, err = parseOptionalPath(rp, present, where+".ResultPath")
+	return c, err
+}
+
+func parseChoice(st *State, m map[string]any, where string) error {
+	list, ok := m["Choices"].([]any)
+	if !ok || len(list) == 0 {
+		return fmt.Errorf("%s: Choices must be a non-empty list", where)
+	}
+	for i, e := range list {
+		rm, ok := e.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s.Choices[%d]: must be a rule", where, i)
+		}
+		r, err := parseRule(rm, true, fmt.Sprintf("%s.Choices[%d]", where, i))
+		if err != nil {
+			return err
+		}
+		st.Choices = append(st.Choices, r)
+	}
+	st.Default, _ = m["Default"].(string)
+	return nil
+}
+
+func parseWait(st *State, m map[string]any, where string) error {
+	set := 0
+	var err error
+	if v, ok := m["Seconds"]; ok {
+		set++
+		n, isNum := v.(json.Number)
+		if st.Seconds, err = n.Int64(); !isNum || err != nil || st.Seconds < 0 {
+			return fmt.Errorf("%s.Seconds: must be a whole number, 0 or more", where)
+		}
+	}
+	if v, ok := m["Timestamp"]; ok {
+		set++
+		if _, valid := timestamp(v); !valid {
+			return fmt.Errorf("%s.Timestamp: %v is not an RFC 3339 timestamp", where, v)
+		}
+		st.Timestamp = v.(string)
+	}
+	for _, f := range []struct {
+		name string
+		dst  **Path
+	}{{"SecondsPath", &st.SecondsPath}, {"TimestampPath", &st.TimestampPath}} {
+		if v, ok := m[f.name].(string); ok {
+			set++
+			if *f.dst, err = parseReference(v); err != nil {
+				return fmt.Errorf("%s.%s: %w", where, f.name, err)
+			}
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("%s: exactly one of Seconds, Timestamp, SecondsPath and TimestampPath is required", where)
+	}
+	return nil
+}
+
+func parseFail(st *State, m map[string]any, where string) error {
+	st.ErrorName, _ = m["Error"].(string)
+	st.Cause, _ = m["Cause"].(string)
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  **Path
+	}{{"ErrorPath", &st.ErrorPath}, {"CausePath", &st.CausePath}} {
+		if v, ok := m[f.name].(string); ok {
+			if *f.dst, err = parseReference(v); err != nil {
+				return fmt.Errorf("%s.%s: %w", where, f.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// check verifies the transitions: StartAt and every Next, Default and Catch target
+// name a state; a state that can end has End or is terminal.
+func (d *Definition) check() error {
+	if _, ok := d.States[d.StartAt]; !ok {
+		return fmt.Errorf("definition: StartAt %q is not a state", d.StartAt)
+	}
+	names := make([]string, 0, len(d.States))
+	for n := range d.States {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st := d.States[n]
+		target := func(field, t string) error {
+			if _, ok := d.States[t]; !ok {
+				return fmt.Errorf("state %s: %s %q is not a state", n, field, t)
+			}
+			return nil
+		}
+		switch st.Type {
+		case "Choice":
+			for i, r := range st.Choices {
+				if err := target(fmt.Sprintf("Choices[%d].Next", i), r.next); err != nil {
+					return err
+				}
+			}
+			if st.Default != "" {
+				if err := target("Default", st.Default); err != nil {
+					return err
+				}
+			}
+		case "Succeed", "Fail":
+		default:
+			if st.End == (st.Next != "") {
+				return fmt.Errorf("state %s: needs either Next or End: true", n)
+			}
+			if st.Next != "" {
+				if err := target("Next", st.Next); err != nil {
+					return err
+				}
+			}
+		}
+		for i, c := range st.Catch {
+			if err := target(fmt.Sprintf("Catch[%d].Next", i), c.Next); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool { return slicesIndex(list, s) >= 0 }
+
+func slicesIndex(list []string, s string) int {
+	for i, e := range list {
+		if e == s {
+			return i
+		}
+	}
+	return -1
+}
