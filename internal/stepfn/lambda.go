@@ -1,0 +1,112 @@
+// Package stepfn is Ferry's Step Functions emulator for ferry local and the tests:
+// it runs state machines with package asl and (issue 5, in progress) will serve the
+// Step Functions API. This file holds the in-process Lambda runtime.
+package stepfn
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/ferrydev/ferry/internal/asl"
+)
+
+// Handler is a Lambda function as the emulator runs it: JSON in, JSON out.
+type Handler func(ctx context.Context, payload []byte) ([]byte, error)
+
+// Handle adapts a typed Go handler, the kind lambda.Start takes, to a Handler. The
+// payload is decoded and the result encoded with encoding/json, as the Lambda
+// runtime does; an error is reported by its Go type name, as aws-lambda-go does.
+func Handle[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		var in In
+		if err := json.Unmarshal(payload, &in); err != nil {
+			return nil, &asl.Failure{Name: "Runtime.UnmarshalError", Cause: lambdaCause("Runtime.UnmarshalError", err.Error())}
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			name := typeName(err)
+			return nil, &asl.Failure{Name: name, Cause: lambdaCause(name, err.Error())}
+		}
+		return json.Marshal(out)
+	}
+}
+
+// typeName is the name Lambda reports for an error: its Go type's.
+func typeName(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+// lambdaCause is the cause Step Functions records for a Lambda error.
+func lambdaCause(typ, msg string) string {
+	b, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": typ})
+	return string(b)
+}
+
+// Functions runs Lambda functions in process, by name. It is the asl.Runtime of
+// the emulator: "arn:aws:states:::lambda:invoke" (and its .waitForTaskToken form)
+// with Parameters {FunctionName, Payload}, answered as {"ExecutedVersion",
+// "Payload", "StatusCode"}, and plain function ARNs, answered with the output.
+type Functions map[string]Handler
+
+var _ asl.Runtime = Functions(nil)
+
+// Invoke implements asl.Runtime.
+func (f Functions) Invoke(ctx context.Context, resource string, input any, _ string) (any, error) {
+	if strings.HasPrefix(resource, "arn:aws:states:::lambda:invoke") {
+		params, ok := input.(map[string]any)
+		name, _ := params["FunctionName"].(string)
+		if !ok || name == "" {
+			return nil, &asl.Failure{Name: "States.Runtime", Cause: "lambda:invoke needs Parameters.FunctionName"}
+		}
+		out, err := f.call(ctx, name, params["Payload"])
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"ExecutedVersion": "$LATEST", "Payload": out, "StatusCode": json.Number("200")}, nil
+	}
+	if strings.HasPrefix(resource, "arn:aws:lambda:") {
+		return f.call(ctx, resource, input)
+	}
+	return nil, &asl.Failure{Name: "States.Runtime", Cause: fmt.Sprintf("resource %s is not a Lambda function or lambda:invoke", resource)}
+}
+
+// call runs the function name (a name or an ARN) with payload.
+func (f Functions) call(ctx context.Context, name string, payload any) (any, error) {
+	short := name
+	if i := strings.LastIndex(name, ":function:"); i >= 0 {
+		short = name[i+len(":function:"):]
+		short, _, _ = strings.Cut(short, ":") // drop a version or alias
+	}
+	h, ok := f[short]
+	if !ok {
+		return nil, &asl.Failure{Name: "Lambda.ResourceNotFoundException", Cause: fmt.Sprintf("function %s is not registered", name)}
+	}
+	in, err := json.Marshal(payload)
+	if err != nil {
+		return nil, &asl.Failure{Name: "States.Runtime", Cause: err.Error()}
+	}
+	out, err := h(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeJSON(out)
+	if err != nil {
+		return nil, &asl.Failure{Name: "Lambda.InvalidResponse", Cause: err.Error()}
+	}
+	return v, nil
+}
+
+// decodeJSON decodes as package asl expects values: numbers as json.Number.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	var v any
+	return v, dec.Decode(&v)
+}
