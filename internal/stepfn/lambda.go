@@ -1,6 +1,13 @@
-// Package stepfn is Ferry's Step Functions emulator for ferry local and the tests:
-// it runs state machines with package asl and (issue 5, in progress) will serve the
-// Step Functions API. This file holds the in-process Lambda runtime.
+// Package stepfn is Ferry's Step Functions emulator, for ferry local and the tests:
+// it runs STANDARD state machines with package asl, calls Lambda functions in
+// process (Functions), and serves the Step Functions API over HTTP (Handler) so
+// that the aws-sdk-go-v2 sfn client, and `aws stepfunctions --endpoint-url`, work
+// against it unchanged.
+//
+// Implemented actions: CreateStateMachine, DescribeStateMachine, ListStateMachines,
+// StartExecution, DescribeExecution, ListExecutions, StopExecution,
+// GetExecutionHistory, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
+// with Step Functions' error codes. Page tokens are opaque offsets.
 package stepfn
 
 import (

@@ -1,0 +1,389 @@
+package stepfn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/asl"
+)
+
+// Emulator runs state machines the way Step Functions does, in process: each
+// execution advances in its own goroutine, timers fire on Tick, and task tokens
+// are answered through SendTask*. Errors are *APIError with Step Functions' codes.
+type Emulator struct {
+	Region, Account string
+	Runtime         asl.Runtime
+	Now             func() time.Time
+
+	mu       sync.Mutex
+	machines map[string]*stateMachine // by ARN
+	execs    map[string]*execution    // by ARN
+	order    []string                 // execution ARNs, oldest first
+	tokens   map[string]*token
+	running  sync.WaitGroup
+}
+
+type stateMachine struct {
+	arn, name, definition, roleArn, typ string
+	created                             time.Time
+	machine                             *asl.Machine
+}
+
+type execution struct {
+	mu      sync.Mutex
+	sm      *stateMachine
+	e       *asl.Execution
+	input   string
+	pending string // the task token the execution waits on, if any
+}
+
+// tokenState is where a task token stands.
+type tokenState int
+
+const (
+	tokenPending tokenState = iota
+	tokenDone
+	tokenTimedOut
+)
+
+type token struct {
+	exec  string
+	state tokenState
+}
+
+// APIError is a Step Functions API error: Code is what the SDK turns into a type.
+type APIError struct {
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+func apiError(code, format string, args ...any) *APIError {
+	return &APIError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// New returns an emulator whose tasks run on rt.
+func New(rt asl.Runtime) *Emulator {
+	return &Emulator{Region: "us-east-1", Account: "123456789012", Runtime: rt, Now: time.Now,
+		machines: map[string]*stateMachine{}, execs: map[string]*execution{}, tokens: map[string]*token{}}
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// CreateStateMachine registers a definition; creating the same one again is a no-op.
+func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, substitutions map[string]string) (string, time.Time, error) {
+	if !namePattern.MatchString(name) {
+		return "", time.Time{}, apiError("InvalidName", "%q is not a valid state machine name", name)
+	}
+	if typ == "" {
+		typ = "STANDARD"
+	}
+	if typ != "STANDARD" {
+		return "", time.Time{}, apiError("ValidationException", "only STANDARD state machines are emulated")
+	}
+	def, err := asl.Parse([]byte(definition), substitutions)
+	if err != nil {
+		return "", time.Time{}, apiError("InvalidDefinition", "%v", err)
+	}
+	arn := fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", em.Region, em.Account, name)
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	if sm, ok := em.machines[arn]; ok {
+		if sm.definition != definition || sm.roleArn != roleArn {
+			return "", time.Time{}, apiError("StateMachineAlreadyExists", "state machine %s exists with another definition", name)
+		}
+		return arn, sm.created, nil
+	}
+	sm := &stateMachine{arn: arn, name: name, definition: definition, roleArn: roleArn, typ: typ, created: em.Now(),
+		machine: &asl.Machine{Def: def, ARN: arn, Runtime: em.Runtime}}
+	em.machines[arn] = sm
+	return arn, sm.created, nil
+}
+
+func (em *Emulator) machine(arn string) (*stateMachine, error) {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	sm, ok := em.machines[arn]
+	if !ok {
+		return nil, apiError("StateMachineDoesNotExist", "state machine %s does not exist", arn)
+	}
+	return sm, nil
+}
+
+// StartExecution starts an execution; starting one with the same name and input
+// again returns it, with another input fails with ExecutionAlreadyExists.
+func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time, error) {
+	sm, err := em.machine(smARN)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if input == "" {
+		input = "{}"
+	}
+	value, err := decodeJSON([]byte(input))
+	if err != nil {
+		return "", time.Time{}, apiError("InvalidExecutionInput", "the input is not JSON: %v", err)
+	}
+	if name == "" {
+		name = randomName()
+	} else if !namePattern.MatchString(name) {
+		return "", time.Time{}, apiError("InvalidName", "%q is not a valid execution name", name)
+	}
+	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", em.Region, em.Account, sm.name, name)
+	em.mu.Lock()
+	if ex, ok := em.execs[arn]; ok {
+		em.mu.Unlock()
+		if ex.input != input {
+			return "", time.Time{}, apiError("ExecutionAlreadyExists", "execution %s exists with another input", name)
+		}
+		return arn, ex.e.Start, nil
+	}
+	ex := &execution{sm: sm, input: input}
+	ex.e = sm.machine.NewExecution(arn, name, value, em.Now())
+	em.execs[arn] = ex
+	em.order = append(em.order, arn)
+	em.mu.Unlock()
+	em.advance(ex)
+	return arn, ex.e.Start, nil
+}
+
+// advance runs an execution on in the background until it ends or waits.
+func (em *Emulator) advance(ex *execution) {
+	em.running.Add(1)
+	go func() {
+		defer em.running.Done()
+		ex.mu.Lock()
+		defer ex.mu.Unlock()
+		em.step(ex)
+	}()
+}
+
+// step advances ex, which the caller has locked, and keeps the token index in step.
+func (em *Emulator) step(ex *execution) {
+	before := ex.pending
+	ex.sm.machine.Advance(context.Background(), ex.e, em.Now())
+	now := ""
+	if ex.e.Wait != nil {
+		now = ex.e.Wait.Token
+	}
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	if before != "" && before != now {
+		if t := em.tokens[before]; t != nil && t.state == tokenPending {
+			t.state = tokenTimedOut // it was not answered: the task timed out (or the execution stopped)
+			if ex.e.Status == asl.Aborted {
+				t.state = tokenDone
+			}
+		}
+	}
+	if now != "" && now != before {
+		em.tokens[now] = &token{exec: ex.e.ARN}
+	}
+	ex.pending = now
+}
+
+// Settle waits until no execution is advancing, for tests and shutdown.
+func (em *Emulator) Settle() { em.running.Wait() }
+
+// Tick advances every waiting execution whose timer is due.
+func (em *Emulator) Tick() {
+	em.mu.Lock()
+	var due []*execution
+	now := em.Now()
+	for _, ex := range em.execs {
+		if w := ex.e.Wait; ex.e.Status == asl.Running && w != nil && isDue(w, now) {
+			due = append(due, ex)
+		}
+	}
+	em.mu.Unlock()
+	for _, ex := range due {
+		em.advance(ex)
+	}
+}
+
+func isDue(w *asl.Wait, now time.Time) bool {
+	return (!w.Until.IsZero() && !now.Before(w.Until)) || (!w.Heartbeat.IsZero() && !now.Before(w.Heartbeat))
+}
+
+// Run ticks every interval until ctx ends.
+func (em *Emulator) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			em.Settle()
+			return
+		case <-t.C:
+			em.Tick()
+		}
+	}
+}
+
+func (em *Emulator) execution(arn string) (*execution, error) {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	ex, ok := em.execs[arn]
+	if !ok {
+		return nil, apiError("ExecutionDoesNotExist", "execution %s does not exist", arn)
+	}
+	return ex, nil
+}
+
+// Describe returns a copy of an execution as it stands.
+func (em *Emulator) Describe(arn string) (*asl.Execution, error) {
+	ex, err := em.execution(arn)
+	if err != nil {
+		return nil, err
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	c := *ex.e
+	c.Events = append([]asl.Event(nil), ex.e.Events...)
+	return &c, nil
+}
+
+// Executions lists a state machine's executions, newest first, with a status
+// filter ("" for all).
+func (em *Emulator) Executions(smARN, status string) ([]*asl.Execution, error) {
+	if _, err := em.machine(smARN); err != nil {
+		return nil, err
+	}
+	em.mu.Lock()
+	arns := append([]string(nil), em.order...)
+	em.mu.Unlock()
+	var out []*asl.Execution
+	for i := len(arns) - 1; i >= 0; i-- {
+		e, err := em.Describe(arns[i])
+		if err != nil {
+			return nil, err
+		}
+		if e.StateMachineARN == smARN && (status == "" || string(e.Status) == status) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Machines lists the state machines by name.
+func (em *Emulator) Machines() []*stateMachine {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	var out []*stateMachine
+	for _, sm := range em.machines {
+		out = append(out, sm)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// Stop aborts an execution.
+func (em *Emulator) Stop(arn, errName, cause string) (time.Time, error) {
+	ex, err := em.execution(arn)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.sm.machine.Stop(ex.e, &asl.Failure{Name: errName, Cause: cause}, em.Now())
+	em.step(ex)
+	return ex.e.Stop, nil
+}
+
+// answer finds the execution waiting on a task token and lets fn answer it.
+func (em *Emulator) answer(tok string, fn func(*execution) error) error {
+	em.mu.Lock()
+	t, ok := em.tokens[tok]
+	em.mu.Unlock()
+	if !ok {
+		return apiError("InvalidToken", "the task token is not one this service issued")
+	}
+	ex, err := em.execution(t.exec)
+	if err != nil {
+		return err
+	}
+	ex.mu.Lock()
+	em.step(ex) // let a due timeout happen first
+	em.mu.Lock()
+	state := t.state
+	em.mu.Unlock()
+	switch state {
+	case tokenTimedOut:
+		ex.mu.Unlock()
+		return apiError("TaskTimedOut", "the task timed out before the answer came")
+	case tokenDone:
+		ex.mu.Unlock()
+		return apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
+	}
+	if err := fn(ex); err != nil {
+		ex.mu.Unlock()
+		return apiError("TaskDoesNotExist", "%v", err)
+	}
+	em.mu.Lock()
+	t.state = tokenDone
+	em.mu.Unlock()
+	ex.mu.Unlock()
+	em.advance(ex)
+	return nil
+}
+
+// SendTaskSuccess answers a waiting task with output (JSON).
+func (em *Emulator) SendTaskSuccess(tok, output string) error {
+	v, err := decodeJSON([]byte(output))
+	if err != nil {
+		return apiError("InvalidOutput", "the output is not JSON: %v", err)
+	}
+	return em.answer(tok, func(ex *execution) error {
+		return ex.sm.machine.SendTaskSuccess(ex.e, tok, v, em.Now())
+	})
+}
+
+// SendTaskFailure fails a waiting task.
+func (em *Emulator) SendTaskFailure(tok, errName, cause string) error {
+	return em.answer(tok, func(ex *execution) error {
+		return ex.sm.machine.SendTaskFailure(ex.e, tok, &asl.Failure{Name: errName, Cause: cause}, em.Now())
+	})
+}
+
+// SendTaskHeartbeat tells a waiting task it is still being worked on.
+func (em *Emulator) SendTaskHeartbeat(tok string) error {
+	em.mu.Lock()
+	t, ok := em.tokens[tok]
+	em.mu.Unlock()
+	if !ok {
+		return apiError("InvalidToken", "the task token is not one this service issued")
+	}
+	ex, err := em.execution(t.exec)
+	if err != nil {
+		return err
+	}
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	em.step(ex)
+	em.mu.Lock()
+	state := t.state
+	em.mu.Unlock()
+	switch {
+	case state == tokenTimedOut:
+		return apiError("TaskTimedOut", "the task timed out")
+	case state == tokenDone:
+		return apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
+	}
+	if err := ex.sm.machine.SendTaskHeartbeat(ex.e, tok, em.Now()); err != nil {
+		return apiError("TaskDoesNotExist", "%v", err)
+	}
+	return nil
+}
+
+func randomName() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
