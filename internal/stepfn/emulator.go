@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type Emulator struct {
 	order    []string                 // execution ARNs, oldest first
 	tokens   map[string]*token
 	running  sync.WaitGroup
+	// journal, when set, records every change so that a restart loses nothing
+	// (see Restore); journalErr is its last failure.
+	journal    *Journal
+	journalErr error
 }
 
 type stateMachine struct {
@@ -88,7 +93,10 @@ func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, su
 	if typ != "STANDARD" {
 		return "", time.Time{}, apiError("ValidationException", "only STANDARD state machines are emulated")
 	}
-	def, err := asl.Parse([]byte(definition), substitutions)
+	for k, v := range substitutions {
+		definition = strings.ReplaceAll(definition, "${"+k+"}", v)
+	}
+	def, err := asl.Parse([]byte(definition), nil)
 	if err != nil {
 		return "", time.Time{}, apiError("InvalidDefinition", "%v", err)
 	}
@@ -103,6 +111,11 @@ func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, su
 	}
 	sm := &stateMachine{arn: arn, name: name, definition: definition, roleArn: roleArn, typ: typ, created: em.Now(),
 		machine: &asl.Machine{Def: def, ARN: arn, Runtime: em.Runtime}}
+	if em.journal != nil {
+		if err := em.journal.putMachine(sm); err != nil {
+			return "", time.Time{}, fmt.Errorf("recording state machine %s: %w", name, err)
+		}
+	}
 	em.machines[arn] = sm
 	return arn, sm.created, nil
 }
@@ -147,6 +160,12 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	}
 	ex := &execution{sm: sm, input: input}
 	ex.e = sm.machine.NewExecution(arn, name, value, em.Now())
+	if em.journal != nil {
+		if err := em.journal.putExecution(ex); err != nil {
+			em.mu.Unlock()
+			return "", time.Time{}, fmt.Errorf("recording execution %s: %w", name, err)
+		}
+	}
 	em.execs[arn] = ex
 	em.order = append(em.order, arn)
 	em.mu.Unlock()
@@ -175,18 +194,47 @@ func (em *Emulator) step(ex *execution) {
 	}
 	em.mu.Lock()
 	defer em.mu.Unlock()
+	changed := map[string]*token{}
 	if before != "" && before != now {
 		if t := em.tokens[before]; t != nil && t.state == tokenPending {
 			t.state = tokenTimedOut // it was not answered: the task timed out (or the execution stopped)
 			if ex.e.Status == asl.Aborted {
 				t.state = tokenDone
 			}
+			changed[before] = t
 		}
 	}
 	if now != "" && now != before {
 		em.tokens[now] = &token{exec: ex.e.ARN}
+		changed[now] = em.tokens[now]
 	}
 	ex.pending = now
+	em.record(ex, changed)
+}
+
+// record writes an execution and changed tokens to the journal, if there is one.
+// The caller holds em.mu.
+func (em *Emulator) record(ex *execution, tokens map[string]*token) {
+	if em.journal == nil {
+		return
+	}
+	if ex != nil {
+		if err := em.journal.putExecution(ex); err != nil {
+			em.journalErr = err
+		}
+	}
+	for tok, t := range tokens {
+		if err := em.journal.putToken(tok, t); err != nil {
+			em.journalErr = err
+		}
+	}
+}
+
+// JournalErr returns the journal's last write failure, if any.
+func (em *Emulator) JournalErr() error {
+	em.mu.Lock()
+	defer em.mu.Unlock()
+	return em.journalErr
 }
 
 // Settle waits until no execution is advancing, for tests and shutdown.
@@ -328,6 +376,7 @@ func (em *Emulator) answer(tok string, fn func(*execution) error) error {
 	}
 	em.mu.Lock()
 	t.state = tokenDone
+	em.record(nil, map[string]*token{tok: t})
 	em.mu.Unlock()
 	ex.mu.Unlock()
 	em.advance(ex)
