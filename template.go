@@ -1,11 +1,21 @@
-// Package ferry embeds the deployment template, template.yaml, so that the code
-// reads the same resource definitions SAM deploys (the DynamoDB table's keys and
-// indexes) instead of keeping a second copy.
+// Package ferry embeds the files the code shares with the deployment, so that
+// there is one copy of each: the template (template.yaml, whose table definition
+// the DynamoDB store reads), the promotion state machine and the example releases.
 package ferry
 
-import _ "embed"
+import "embed"
 
 // Template is the content of template.yaml.
 //
 //go:embed template.yaml
 var Template []byte
+
+// PromotionDefinition is statemachine/promotion.asl.json.
+//
+//go:embed statemachine/promotion.asl.json
+var PromotionDefinition []byte
+
+// Examples holds examples/, the releases ferry local --demo seeds.
+//
+//go:embed examples/*.yaml
+var Examples embed.FS

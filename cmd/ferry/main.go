@@ -1,17 +1,21 @@
-// Command ferry is Ferry's command-line interface: offline plans of two releases
-// today, and the client of a Ferry server as the server lands.
+// Command ferry is Ferry's command-line interface: offline plans of two releases,
+// the whole system in one process (ferry local), and the client of a Ferry server
+// as the server lands.
 //
 // Exit codes: 0 success; 1 an error (bad input, bad usage); 2 with
 // "plan --detailed-exitcode" when the plan has changes.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -28,17 +32,21 @@ const usage = `ferry carries a release from one environment to the next with a r
 
 Usage:
   ferry plan [flags] BASE NEW   show what promoting NEW over BASE would change
+  ferry local [flags]           run the whole of Ferry in this process
   ferry version                 print the version
 
 Run "ferry COMMAND -h" for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes the command line args and returns the exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+// run executes the command line args and returns the exit code; ctx ends
+// long-running commands.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitError
@@ -46,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plan":
 		return runPlan(args[1:], stdout, stderr)
+	case "local":
+		return runLocal(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "ferry %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK

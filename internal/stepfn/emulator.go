@@ -5,11 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ferrydev/ferry/internal/asl"
 )
@@ -80,11 +81,24 @@ func New(rt asl.Runtime) *Emulator {
 		machines: map[string]*stateMachine{}, execs: map[string]*execution{}, tokens: map[string]*token{}}
 }
 
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// validName applies Step Functions' rule for state machine and execution names:
+// 1 to 80 characters, without white space, brackets (< > { } [ ]), wildcards (? *),
+// the characters " # % \ ^ | ~ ` $ & , ; : / or control characters.
+func validName(name string) bool {
+	if name == "" || utf8.RuneCountInString(name) > 80 {
+		return false
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
+			return false
+		}
+	}
+	return true
+}
 
 // CreateStateMachine registers a definition; creating the same one again is a no-op.
 func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, substitutions map[string]string) (string, time.Time, error) {
-	if !namePattern.MatchString(name) {
+	if !validName(name) {
 		return "", time.Time{}, apiError("InvalidName", "%q is not a valid state machine name", name)
 	}
 	if typ == "" {
@@ -146,7 +160,7 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	}
 	if name == "" {
 		name = randomName()
-	} else if !namePattern.MatchString(name) {
+	} else if !validName(name) {
 		return "", time.Time{}, apiError("InvalidName", "%q is not a valid execution name", name)
 	}
 	arn := fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", em.Region, em.Account, sm.name, name)

@@ -70,3 +70,12 @@ func TestFunctions(t *testing.T) {
 		}
 	}
 }
+
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{"demo-v1.4.0-dev": true, "p_1": true, "": false, "a b": false, "a/b": false,
+		"a:b": false, "<x>": false, "a*": false, "a\"b": false, strings.Repeat("x", 80): true, strings.Repeat("x", 81): false} {
+		if got := validName(name); got != want {
+			t.Errorf("validName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

@@ -1,0 +1,170 @@
+// Package local runs the whole of Ferry in one process, for ferry local and the
+// system tests: the store (embedded, or DynamoDB), the pipeline's steps as
+// in-process Lambda functions, the Step Functions emulator with Ferry's state
+// machine, and the HTTP listener that serves the Step Functions API under /sfn.
+//
+// Issue 5 is in progress: the HTTP API and approval page (issue 6) and the cleanup
+// schedule are not part of it yet.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	ferry "github.com/ferrydev/ferry"
+	"github.com/ferrydev/ferry/internal/boltstore"
+	"github.com/ferrydev/ferry/internal/deployhook"
+	"github.com/ferrydev/ferry/internal/dynamo"
+	"github.com/ferrydev/ferry/internal/notify"
+	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/smoke"
+	"github.com/ferrydev/ferry/internal/stepfn"
+	"github.com/ferrydev/ferry/internal/store"
+)
+
+// Config says how to run.
+type Config struct {
+	// Addr is where to listen, such as 127.0.0.1:8080; port 0 picks a free one.
+	Addr string
+	// DataDir holds the embedded store and the emulator's journal.
+	DataDir string
+	// DynamoEndpoint, when set, puts the state in DynamoDB there (table Table)
+	// instead of the embedded store.
+	DynamoEndpoint, Table string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Tick is how often timers are checked (250ms when 0).
+	Tick time.Duration
+	Log  *slog.Logger
+}
+
+// StateMachineName is the name of Ferry's state machine in the emulator.
+const StateMachineName = "ferry-promotion"
+
+// functions are the pipeline steps, by the names the state machine uses.
+var functions = []string{"plan", "approval", "apply", "smoke", "rollback", "finalize"}
+
+// System is Ferry running in this process.
+type System struct {
+	Store           store.Store
+	Pipeline        *pipeline.Pipeline
+	Emulator        *stepfn.Emulator
+	StateMachineARN string
+	// URL is where the listener serves; SFNEndpoint the Step Functions API.
+	URL, SFNEndpoint string
+
+	journal  *stepfn.Journal
+	listener net.Listener
+	server   *http.Server
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// Start boots the system and serves until Close.
+func Start(ctx context.Context, cfg Config) (*System, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Tick == 0 {
+		cfg.Tick = 250 * time.Millisecond
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &System{done: make(chan struct{})}
+	var err error
+	if s.Store, err = openStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	s.Pipeline = &pipeline.Pipeline{Store: s.Store, Now: cfg.Now, Checks: smoke.New(), Hooks: deployhook.New(),
+		Notifier: notify.New(), Secret: deployhook.Secret}
+	s.Emulator = stepfn.New(Functions(s.Pipeline))
+	s.Emulator.Now = cfg.Now
+	if s.journal, err = stepfn.OpenJournal(cfg.DataDir); err != nil {
+		s.Store.Close()
+		return nil, err
+	}
+	if err := s.Emulator.Restore(s.journal); err != nil {
+		s.closeStores()
+		return nil, fmt.Errorf("restoring the Step Functions emulator: %w", err)
+	}
+	subs := map[string]string{}
+	for _, fn := range functions {
+		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
+	}
+	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
+		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
+		s.closeStores()
+		return nil, fmt.Errorf("creating the promotion state machine: %w", err)
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		s.closeStores()
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	s.URL = "http://" + s.listener.Addr().String()
+	s.SFNEndpoint = s.URL + "/sfn"
+	mux := http.NewServeMux()
+	mux.Handle("POST /sfn", s.Emulator.Handler())
+	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+	go func() {
+		defer close(s.done)
+		go s.Emulator.Run(runCtx, cfg.Tick)
+		if err := s.server.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Log.Error("serving", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if cfg.DynamoEndpoint == "" {
+		return boltstore.Open(cfg.DataDir)
+	}
+	client := dynamo.NewLocalClient(cfg.DynamoEndpoint)
+	if err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
+		return nil, err
+	}
+	return dynamo.New(client, cfg.Table), nil
+}
+
+// Functions registers the pipeline's steps as the Lambda functions the state
+// machine calls.
+func Functions(pl *pipeline.Pipeline) stepfn.Functions {
+	noOutput := func(fn func(context.Context, pipeline.Input) error) func(context.Context, pipeline.Input) (*struct{}, error) {
+		return func(ctx context.Context, in pipeline.Input) (*struct{}, error) { return nil, fn(ctx, in) }
+	}
+	return stepfn.Functions{
+		"plan": stepfn.Handle(pl.Plan), "approval": stepfn.Handle(noOutput(pl.Approval)), "apply": stepfn.Handle(noOutput(pl.Apply)),
+		"smoke": stepfn.Handle(pl.Smoke), "rollback": stepfn.Handle(pl.Rollback), "finalize": stepfn.Handle(noOutput(pl.Finalize)),
+	}
+}
+
+func stepName(fn string) string { return string(fn[0]-'a'+'A') + fn[1:] }
+
+func functionARN(fn string) string { return "arn:aws:lambda:us-east-1:123456789012:function:" + fn }
+
+// Close stops serving, lets running steps finish and closes the stores.
+func (s *System) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.server.Shutdown(ctx)
+	s.cancel()
+	<-s.done
+	s.Emulator.Settle()
+	return errors.Join(err, s.closeStores())
+}
+
+func (s *System) closeStores() error {
+	var errs []error
+	if s.journal != nil {
+		errs = append(errs, s.journal.Close())
+	}
+	return errors.Join(append(errs, s.Store.Close())...)
+}

@@ -1,0 +1,38 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ferrydev/ferry/internal/promotion"
+)
+
+// Promote records a promotion of the stored release releaseID into env and starts
+// its execution, named after the promotion so that starting it twice is harmless.
+func (s *System) Promote(ctx context.Context, id, env, releaseID, requestedBy string, via promotion.Via) error {
+	now := s.Pipeline.Now()
+	p := &promotion.Promotion{ID: id, Target: env, ReleaseID: releaseID, RequestedBy: requestedBy, Via: via,
+		State: promotion.Planning, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.Store.GetRelease(ctx, releaseID); err != nil {
+		return err
+	}
+	if err := s.Store.CreatePromotion(ctx, p); err != nil {
+		return err
+	}
+	return s.start(p)
+}
+
+// start starts the execution of a recorded promotion.
+func (s *System) start(p *promotion.Promotion) error {
+	input, err := json.Marshal(map[string]string{"promotion_id": p.ID})
+	if err != nil {
+		return err
+	}
+	arn, _, err := s.Emulator.StartExecution(s.StateMachineARN, p.ID, string(input))
+	if err != nil {
+		return fmt.Errorf("starting promotion %s: %w", p.ID, err)
+	}
+	return s.Pipeline.Store.AppendEvent(context.Background(), p.ID, promotion.Event{At: s.Pipeline.Now(), Type: "started",
+		Actor: p.RequestedBy, Message: "execution " + arn})
+}
