@@ -50,6 +50,11 @@ type State struct {
 	// Fail
 	ErrorName, Cause     string
 	ErrorPath, CausePath *Path
+
+	// Parallel: its branches; Map: its item processor (Branches[0]).
+	Branches     []*Definition
+	ItemsPath    optionalPath
+	ItemSelector *Template
 }
 
 // Retrier is one Retry entry.
@@ -70,17 +75,21 @@ type Catcher struct {
 }
 
 // supported lists the state types the interpreter runs.
-var supported = map[string]bool{"Task": true, "Pass": true, "Choice": true, "Wait": true, "Succeed": true, "Fail": true}
+var supported = map[string]bool{"Task": true, "Pass": true, "Choice": true, "Wait": true, "Succeed": true, "Fail": true,
+	"Parallel": true, "Map": true}
 
 // fields lists the fields each state type may have (besides Type and Comment).
 var fields = map[string][]string{
 	"Task": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Resource",
 		"TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry", "Catch"},
-	"Pass":    {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
-	"Choice":  {"InputPath", "OutputPath", "Choices", "Default"},
-	"Wait":    {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
-	"Succeed": {"InputPath", "OutputPath"},
-	"Fail":    {"Error", "ErrorPath", "Cause", "CausePath"},
+	"Pass":     {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
+	"Choice":   {"InputPath", "OutputPath", "Choices", "Default"},
+	"Wait":     {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+	"Succeed":  {"InputPath", "OutputPath"},
+	"Parallel": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Branches", "Retry", "Catch"},
+	"Map": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "ItemsPath",
+		"ItemSelector", "ItemProcessor", "Iterator", "MaxConcurrency", "Retry", "Catch"},
+	"Fail": {"Error", "ErrorPath", "Cause", "CausePath"},
 }
 
 // Parse reads a definition (JSON), replacing ${Name} placeholders with
@@ -101,30 +110,40 @@ func Parse(data []byte, substitutions map[string]string) (*Definition, error) {
 	if ql, ok := top["QueryLanguage"]; ok && ql != "JSONPath" {
 		return nil, fmt.Errorf("definition: QueryLanguage %v is not supported (only JSONPath)", ql)
 	}
-	def := &Definition{States: map[string]*State{}}
-	def.StartAt, _ = top["StartAt"].(string)
-	def.Comment, _ = top["Comment"].(string)
+	def, err := parseScope(top, "")
+	if err != nil {
+		return nil, err
+	}
 	if t, ok := top["TimeoutSeconds"]; ok {
 		if def.TimeoutSeconds, err = positiveInt(t); err != nil {
 			return nil, fmt.Errorf("definition: TimeoutSeconds: %w", err)
 		}
 	}
-	states, ok := top["States"].(map[string]any)
+	return def, nil
+}
+
+// parseScope parses {StartAt, States}: the definition itself, a Parallel branch or
+// a Map's item processor. prefix locates it in errors ("" at the top).
+func parseScope(obj map[string]any, prefix string) (*Definition, error) {
+	def := &Definition{States: map[string]*State{}}
+	def.StartAt, _ = obj["StartAt"].(string)
+	def.Comment, _ = obj["Comment"].(string)
+	states, ok := obj["States"].(map[string]any)
 	if !ok || len(states) == 0 {
-		return nil, fmt.Errorf("definition: States must be a non-empty object")
+		return nil, fmt.Errorf("%sdefinition: States must be a non-empty object", prefix)
 	}
 	for name, v := range states {
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("state %s: must be an object", name)
+			return nil, fmt.Errorf("%sstate %s: must be an object", prefix, name)
 		}
-		st, err := parseState(name, m)
+		st, err := parseState(prefix, name, m)
 		if err != nil {
 			return nil, err
 		}
 		def.States[name] = st
 	}
-	return def, def.check()
+	return def, def.check(prefix)
 }
 
 func positiveInt(v any) (int64, error) {
@@ -139,19 +158,21 @@ func positiveInt(v any) (int64, error) {
 	return i, nil
 }
 
-func parseState(name string, m map[string]any) (*State, error) {
-	where := "state " + name
+func parseState(prefix, name string, m map[string]any) (*State, error) {
+	where := prefix + "state " + name
 	st := &State{Name: name}
 	st.Type, _ = m["Type"].(string)
 	if !supported[st.Type] {
-		if st.Type == "Parallel" || st.Type == "Map" {
-			return nil, fmt.Errorf("%s: %s states are not supported yet", where, st.Type)
-		}
 		return nil, fmt.Errorf("%s: unknown Type %q", where, st.Type)
 	}
 	allowed := append([]string{"Type", "Comment"}, fields[st.Type]...)
 	for k := range m {
 		if !contains(allowed, k) {
+			switch k {
+			case "ItemReader", "ResultWriter", "ItemBatcher", "ToleratedFailurePercentage", "ToleratedFailureCount",
+				"ToleratedFailurePercentagePath", "ToleratedFailureCountPath", "Label":
+				return nil, fmt.Errorf("%s: %s (distributed map and failure tolerance) is not supported", where, k)
+			}
 			return nil, fmt.Errorf("%s: field %s is not allowed in a %s state", where, k, st.Type)
 		}
 	}
@@ -188,8 +209,67 @@ func parseState(name string, m map[string]any) (*State, error) {
 		err = parseWait(st, m, where)
 	case "Fail":
 		err = parseFail(st, m, where)
+	case "Parallel":
+		err = parseParallel(st, m, where)
+	case "Map":
+		err = parseMap(st, m, where)
+	}
+	if err == nil && (st.Type == "Parallel" || st.Type == "Map") {
+		err = parseRetryCatch(st, m, where)
 	}
 	return st, err
+}
+
+func parseParallel(st *State, m map[string]any, where string) error {
+	list, ok := m["Branches"].([]any)
+	if !ok || len(list) == 0 {
+		return fmt.Errorf("%s: Branches must be a non-empty list", where)
+	}
+	for i, b := range list {
+		obj, ok := b.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s.Branches[%d]: must be an object", where, i)
+		}
+		def, err := parseScope(obj, fmt.Sprintf("%s.Branches[%d]: ", where, i))
+		if err != nil {
+			return err
+		}
+		st.Branches = append(st.Branches, def)
+	}
+	return nil
+}
+
+func parseMap(st *State, m map[string]any, where string) error {
+	proc, ok := m["ItemProcessor"].(map[string]any)
+	if !ok {
+		if proc, ok = m["Iterator"].(map[string]any); !ok {
+			return fmt.Errorf("%s: ItemProcessor is required", where)
+		}
+	}
+	if cfg, ok := proc["ProcessorConfig"].(map[string]any); ok && cfg["Mode"] != nil && cfg["Mode"] != "INLINE" {
+		return fmt.Errorf("%s.ItemProcessor: only INLINE mode is supported", where)
+	}
+	delete(proc, "ProcessorConfig")
+	def, err := parseScope(proc, where+".ItemProcessor: ")
+	if err != nil {
+		return err
+	}
+	st.Branches = []*Definition{def}
+	v, present := m["ItemsPath"]
+	if st.ItemsPath, err = parseOptionalPath(v, present, where+".ItemsPath"); err != nil {
+		return err
+	}
+	selector, hasSelector := m["ItemSelector"]
+	if !hasSelector {
+		selector, hasSelector = m["Parameters"] // the older name, when ItemSelector is absent
+		st.Parameters = nil
+	}
+	if hasSelector {
+		if st.ItemSelector, err = ParseTemplate(selector, where+".ItemSelector"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseTask(st *State, m map[string]any, where string) error {
@@ -215,6 +295,11 @@ func parseTask(st *State, m map[string]any, where string) error {
 			}
 		}
 	}
+	return parseRetryCatch(st, m, where)
+}
+
+// parseRetryCatch reads the Retry and Catch of a Task, Parallel or Map state.
+func parseRetryCatch(st *State, m map[string]any, where string) error {
 	if list, ok := m["Retry"].([]any); ok {
 		for i, e := range list {
 			r, err := parseRetrier(e, fmt.Sprintf("%s.Retry[%d]", where, i))
@@ -396,9 +481,9 @@ func parseFail(st *State, m map[string]any, where string) error {
 
 // check verifies the transitions: StartAt and every Next, Default and Catch target
 // name a state; a state that can end has End or is terminal.
-func (d *Definition) check() error {
+func (d *Definition) check(prefix string) error {
 	if _, ok := d.States[d.StartAt]; !ok {
-		return fmt.Errorf("definition: StartAt %q is not a state", d.StartAt)
+		return fmt.Errorf("%sdefinition: StartAt %q is not a state", prefix, d.StartAt)
 	}
 	names := make([]string, 0, len(d.States))
 	for n := range d.States {
@@ -409,7 +494,7 @@ func (d *Definition) check() error {
 		st := d.States[n]
 		target := func(field, t string) error {
 			if _, ok := d.States[t]; !ok {
-				return fmt.Errorf("state %s: %s %q is not a state", n, field, t)
+				return fmt.Errorf("%sstate %s: %s %q is not a state", prefix, n, field, t)
 			}
 			return nil
 		}
@@ -428,7 +513,7 @@ func (d *Definition) check() error {
 		case "Succeed", "Fail":
 		default:
 			if st.End == (st.Next != "") {
-				return fmt.Errorf("state %s: needs either Next or End: true", n)
+				return fmt.Errorf("%sstate %s: needs either Next or End: true", prefix, n)
 			}
 			if st.Next != "" {
 				if err := target("Next", st.Next); err != nil {

@@ -5,14 +5,15 @@
 // (Path), payload templates with ".$" fields (Template), the intrinsic functions
 // (all of them, States.Format to States.UUID), Choice rules with every comparison
 // operator, their Path variants, type tests and And / Or / Not, and an executor
-// (Machine, Execution) for Task, Pass, Choice, Wait, Succeed and Fail states with
-// input and output processing, the context object, Retry (backoff, cap, full
-// jitter), Catch, task tokens with timeouts and heartbeats, execution timeouts and
-// Step Functions' event history. Ferry's own promotion definition runs through
-// every outcome in the tests.
+// (Machine, Execution) for every state type (Task, Pass, Choice, Wait, Succeed,
+// Fail, Parallel and inline Map) with input and output processing, the context
+// object, Retry (backoff, cap, full jitter), Catch, task tokens with timeouts and
+// heartbeats, execution timeouts and Step Functions' event history. Ferry's own
+// promotion definition runs through every outcome in the tests.
 //
-// Not yet: Parallel and Map states (Parse refuses them with a clear error), the
-// Step Functions HTTP API, the in-process Lambda registry and persistence.
+// Refused with a clear error: the JSONata query language, distributed Map
+// (ItemReader, ResultWriter, ItemBatcher) and failure tolerance. A synchronous
+// task's TimeoutSeconds is passed to the runtime as the context's deadline.
 //
 // An Execution is plain data: Advance moves it on at a given time until it ends or
 // waits (for a task token, a Wait state, a retry's backoff), so executions can be

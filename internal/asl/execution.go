@@ -50,7 +50,12 @@ type Execution struct {
 	Attempts []int
 	// Wait is what the execution waits for, when it does.
 	Wait *Wait
+	// Children are the branches (Parallel) or iterations (Map) of the current
+	// state; Branch is, in a child, which branch of its parent's state it runs.
+	Children []*Execution
+	Branch   int
 
+	// Events is the history; in a child, an outbox its parent empties into its own.
 	Events []Event
 }
 
@@ -64,6 +69,9 @@ type Wait struct {
 	Heartbeat time.Time
 	// Retry: the wait is a retry's backoff; the task runs again after it.
 	Retry bool
+	// Children: the wait is for children, until the earliest of their deadlines
+	// (Until) or an answer to one of their tokens.
+	Children bool
 }
 
 // Event is one entry of an execution's history, with the detail Step Functions'
@@ -143,6 +151,12 @@ func (m *Machine) wake(ctx context.Context, e *Execution, now time.Time) bool {
 	w := e.Wait
 	st := m.Def.States[e.State]
 	switch {
+	case w.Children:
+		if w.Until.IsZero() || now.Before(w.Until) {
+			return false
+		}
+		e.Wait = nil
+		m.advanceChildren(ctx, e, st, now)
 	case w.Token != "" && !w.Heartbeat.IsZero() && !now.Before(w.Heartbeat):
 		e.Wait = nil
 		m.taskFailed(e, st, &Failure{Name: "States.HeartbeatTimeout", Cause: "no heartbeat in time"}, now, "TaskTimedOut")
@@ -152,7 +166,7 @@ func (m *Machine) wake(ctx context.Context, e *Execution, now time.Time) bool {
 	case w.Token == "" && !now.Before(w.Until):
 		e.Wait = nil
 		if w.Retry {
-			m.runTask(ctx, e, st, now)
+			m.run(ctx, e, now)
 		} else {
 			input, err := m.inputOf(e, st)
 			if err != nil {
@@ -170,8 +184,15 @@ func (m *Machine) wake(ctx context.Context, e *Execution, now time.Time) bool {
 // run runs the current state, which is not waiting.
 func (m *Machine) run(ctx context.Context, e *Execution, now time.Time) {
 	st := m.Def.States[e.State]
-	if st.Type == "Task" {
+	switch {
+	case len(e.Children) > 0:
+		m.advanceChildren(ctx, e, st, now)
+		return
+	case st.Type == "Task":
 		m.runTask(ctx, e, st, now)
+		return
+	case st.Type == "Parallel" || st.Type == "Map":
+		m.startChildren(ctx, e, st, now)
 		return
 	}
 	input, err := m.inputOf(e, st)
@@ -411,7 +432,17 @@ func (m *Machine) runTask(ctx context.Context, e *Execution, st *State, now time
 	}
 	e.event(now, "TaskScheduled", "taskScheduledEventDetails", scheduled)
 	e.event(now, "TaskStarted", "taskStartedEventDetails", map[string]any{"resourceType": typ, "resource": res})
-	out, err := m.Runtime.Invoke(ctx, st.Resource, params, token)
+	invokeCtx := ctx
+	if !waits && timeout > 0 {
+		var cancel context.CancelFunc
+		invokeCtx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+		defer cancel()
+	}
+	out, err := m.Runtime.Invoke(invokeCtx, st.Resource, params, token)
+	if !waits && timeout > 0 && invokeCtx.Err() == context.DeadlineExceeded {
+		m.taskFailed(e, st, &Failure{Name: "States.Timeout", Cause: fmt.Sprintf("the task ran longer than %d seconds", timeout)}, now, "TaskTimedOut")
+		return
+	}
 	if err != nil {
 		f, ok := err.(*Failure)
 		if !ok {
@@ -544,46 +575,75 @@ func matchesError(list []string, name string) bool {
 
 // SendTaskSuccess completes the task waiting on token with output.
 func (m *Machine) SendTaskSuccess(e *Execution, token string, output any, now time.Time) error {
-	st, err := m.waiting(e, token)
+	sub, c, st, err := m.locate(e, token)
 	if err != nil {
 		return err
 	}
-	e.Wait = nil
-	m.taskSucceeded(e, st, output, now)
+	c.Wait = nil
+	sub.taskSucceeded(c, st, output, now)
 	return nil
 }
 
 // SendTaskFailure fails the task waiting on token.
 func (m *Machine) SendTaskFailure(e *Execution, token string, f *Failure, now time.Time) error {
-	st, err := m.waiting(e, token)
+	sub, c, st, err := m.locate(e, token)
 	if err != nil {
 		return err
 	}
-	e.Wait = nil
-	m.taskFailed(e, st, f, now, "TaskFailed")
+	c.Wait = nil
+	sub.taskFailed(c, st, f, now, "TaskFailed")
 	return nil
 }
 
 // SendTaskHeartbeat pushes the heartbeat deadline of the task waiting on token.
 func (m *Machine) SendTaskHeartbeat(e *Execution, token string, now time.Time) error {
-	st, err := m.waiting(e, token)
+	_, c, st, err := m.locate(e, token)
 	if err != nil {
 		return err
 	}
-	if hb := st.HeartbeatSeconds; hb > 0 && !e.Wait.Heartbeat.IsZero() {
-		e.Wait.Heartbeat = now.Add(time.Duration(hb) * time.Second)
+	if hb := st.HeartbeatSeconds; hb > 0 && !c.Wait.Heartbeat.IsZero() {
+		c.Wait.Heartbeat = now.Add(time.Duration(hb) * time.Second)
 	}
+	m.refreshDeadlines(e)
 	return nil
 }
 
 // ErrNoSuchTask is returned for a token no running task of the execution waits on.
 var ErrNoSuchTask = fmt.Errorf("no task of this execution waits on that token")
 
-func (m *Machine) waiting(e *Execution, token string) (*State, error) {
-	if e.Status != Running || e.Wait == nil || e.Wait.Token == "" || e.Wait.Token != token {
-		return nil, ErrNoSuchTask
+// locate finds, in e or one of its children, the execution whose task waits on
+// token, with the machine that runs it and its state. The executions around it
+// stop waiting for their children, so that the next Advance runs them on.
+func (m *Machine) locate(e *Execution, token string) (*Machine, *Execution, *State, error) {
+	if e.Status != Running || token == "" {
+		return nil, nil, nil, ErrNoSuchTask
 	}
-	return m.Def.States[e.State], nil
+	if e.Wait != nil && e.Wait.Token == token {
+		return m, e, m.Def.States[e.State], nil
+	}
+	st := m.Def.States[e.State]
+	for _, c := range e.Children {
+		if sub, found, fst, err := m.sub(st, c.Branch).locate(c, token); err == nil {
+			e.Wait = nil
+			return sub, found, fst, nil
+		}
+	}
+	return nil, nil, nil, ErrNoSuchTask
+}
+
+// PendingTokens lists the task tokens e and its children wait on.
+func PendingTokens(e *Execution) []string {
+	var out []string
+	if e.Status != Running {
+		return out
+	}
+	if e.Wait != nil && e.Wait.Token != "" {
+		out = append(out, e.Wait.Token)
+	}
+	for _, c := range e.Children {
+		out = append(out, PendingTokens(c)...)
+	}
+	return out
 }
 
 // newToken makes an opaque task token.

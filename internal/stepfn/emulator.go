@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ type execution struct {
 	sm      *stateMachine
 	e       *asl.Execution
 	input   string
-	pending string // the task token the execution waits on, if any
+	pending []string // the task tokens the execution (or its branches) waits on
 }
 
 // tokenState is where a task token stands.
@@ -202,27 +203,29 @@ func (em *Emulator) advance(ex *execution) {
 func (em *Emulator) step(ex *execution) {
 	before := ex.pending
 	ex.sm.machine.Advance(context.Background(), ex.e, em.Now())
-	now := ""
-	if ex.e.Wait != nil {
-		now = ex.e.Wait.Token
-	}
+	after := asl.PendingTokens(ex.e)
 	em.mu.Lock()
 	defer em.mu.Unlock()
 	changed := map[string]*token{}
-	if before != "" && before != now {
-		if t := em.tokens[before]; t != nil && t.state == tokenPending {
+	for _, tok := range before {
+		if slices.Contains(after, tok) {
+			continue
+		}
+		if t := em.tokens[tok]; t != nil && t.state == tokenPending {
 			t.state = tokenTimedOut // it was not answered: the task timed out (or the execution stopped)
 			if ex.e.Status == asl.Aborted {
 				t.state = tokenDone
 			}
-			changed[before] = t
+			changed[tok] = t
 		}
 	}
-	if now != "" && now != before {
-		em.tokens[now] = &token{exec: ex.e.ARN}
-		changed[now] = em.tokens[now]
+	for _, tok := range after {
+		if !slices.Contains(before, tok) {
+			em.tokens[tok] = &token{exec: ex.e.ARN}
+			changed[tok] = em.tokens[tok]
+		}
 	}
-	ex.pending = now
+	ex.pending = after
 	em.record(ex, changed)
 }
 

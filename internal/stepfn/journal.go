@@ -65,7 +65,7 @@ type machineRecord struct {
 type executionRecord struct {
 	Execution *asl.Execution
 	Input     string
-	Pending   string
+	Pending   []string
 }
 
 type tokenRecord struct {
