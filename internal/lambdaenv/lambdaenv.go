@@ -2,7 +2,8 @@
 // environment: the DynamoDB store on TABLE_NAME and the pipeline, and wraps each
 // step so that it logs once, at the boundary, with the promotion id.
 //
-// Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links).
+// Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links),
+// STATE_MACHINE_ARN (the promotion state machine, for the cleanup function).
 package lambdaenv
 
 import (
@@ -12,12 +13,15 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
@@ -28,13 +32,14 @@ import (
 
 // Config is a function's configuration.
 type Config struct {
-	Table   string
-	PageURL string
+	Table           string
+	PageURL         string
+	StateMachineARN string
 }
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv() (Config, error) {
-	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL")}
+	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN")}
 	if cfg.Table == "" {
 		return cfg, errors.New("TABLE_NAME is not set")
 	}
@@ -43,12 +48,60 @@ func FromEnv() (Config, error) {
 
 // Pipeline loads the AWS configuration once and builds the pipeline on DynamoDB.
 func Pipeline(ctx context.Context, cfg Config) (*pipeline.Pipeline, error) {
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return newPipeline(awsCfg, cfg), nil
+}
+
+func loadAWS(ctx context.Context) (aws.Config, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = dynamo.MaxAttempts })
 	}))
 	if err != nil {
-		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		return awsCfg, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	return awsCfg, nil
+}
+
+// Cleanup builds the scheduled cleanup: the pipeline's, with executions checked
+// through Step Functions.
+func Cleanup(ctx context.Context, cfg Config) (func(context.Context) (*pipeline.CleanupReport, error), error) {
+	if cfg.StateMachineARN == "" {
+		return nil, errors.New("STATE_MACHINE_ARN is not set")
+	}
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pl := newPipeline(awsCfg, cfg)
+	alive := ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
+	return func(ctx context.Context) (*pipeline.CleanupReport, error) { return pl.Cleanup(ctx, alive) }, nil
+}
+
+// describer is what ExecutionAlive needs of a Step Functions client.
+type describer interface {
+	DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+// ExecutionAlive reports whether a promotion's execution (named after it) runs.
+func ExecutionAlive(client describer, stateMachineARN string) pipeline.Alive {
+	return func(ctx context.Context, promotionID string) (bool, error) {
+		arn := strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + promotionID
+		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		var missing *sfntypes.ExecutionDoesNotExist
+		switch {
+		case errors.As(err, &missing):
+			return false, nil
+		case err != nil:
+			return false, err
+		}
+		return out.Status == sfntypes.ExecutionStatusRunning, nil
+	}
+}
+
+func newPipeline(awsCfg aws.Config, cfg Config) *pipeline.Pipeline {
 	return &pipeline.Pipeline{
 		Store:    dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
 		Now:      time.Now,
@@ -57,7 +110,7 @@ func Pipeline(ctx context.Context, cfg Config) (*pipeline.Pipeline, error) {
 		Notifier: notify.New(),
 		Secret:   deployhook.Secret,
 		PageURL:  cfg.PageURL,
-	}, nil
+	}
 }
 
 // Step wraps a pipeline step for lambda.Start: it logs the step, the promotion id,

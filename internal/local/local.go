@@ -3,8 +3,8 @@
 // in-process Lambda functions, the Step Functions emulator with Ferry's state
 // machine, and the HTTP listener that serves the Step Functions API under /sfn.
 //
-// Issue 5 is in progress: the HTTP API and approval page (issue 6) and the cleanup
-// schedule are not part of it yet.
+// It also runs the cleanup (expired environments, stale locks) on a schedule. The
+// HTTP API and the approval page (issue 6) are not part of it yet.
 package local
 
 import (
@@ -14,9 +14,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
+	"github.com/ferrydev/ferry/internal/asl"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
@@ -40,7 +42,10 @@ type Config struct {
 	Now func() time.Time
 	// Tick is how often timers are checked (250ms when 0).
 	Tick time.Duration
-	Log  *slog.Logger
+	// CleanupEvery is how often expired environments and stale locks are cleaned
+	// up (a minute when 0).
+	CleanupEvery time.Duration
+	Log          *slog.Logger
 }
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
@@ -75,6 +80,9 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.CleanupEvery == 0 {
+		cfg.CleanupEvery = time.Minute
 	}
 	s := &System{done: make(chan struct{})}
 	var err error
@@ -116,6 +124,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	go func() {
 		defer close(s.done)
 		go s.Emulator.Run(runCtx, cfg.Tick)
+		go s.cleanupEvery(runCtx, cfg.CleanupEvery, cfg.Log)
 		if err := s.server.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.Log.Error("serving", "error", err)
 		}
@@ -149,6 +158,36 @@ func Functions(pl *pipeline.Pipeline) stepfn.Functions {
 func stepName(fn string) string { return string(fn[0]-'a'+'A') + fn[1:] }
 
 func functionARN(fn string) string { return "arn:aws:lambda:us-east-1:123456789012:function:" + fn }
+
+// cleanupEvery runs the pipeline's cleanup on a schedule until ctx ends.
+func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			report, err := s.Pipeline.Cleanup(ctx, s.Alive)
+			switch {
+			case err != nil:
+				log.Error("cleanup", "error", err)
+			case len(report.Deleted)+len(report.Unlocked) > 0:
+				log.Info("cleanup", "deleted", report.Deleted, "unlocked", report.Unlocked, "kept", report.Kept)
+			}
+		}
+	}
+}
+
+// Alive reports whether the execution of a promotion still runs in the emulator.
+func (s *System) Alive(_ context.Context, promotionID string) (bool, error) {
+	arn := strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + promotionID
+	e, err := s.Emulator.Describe(arn)
+	if err != nil {
+		return false, nil // no such execution: nothing runs it
+	}
+	return e.Status == asl.Running, nil
+}
 
 // Close stops serving, lets running steps finish and closes the stores.
 func (s *System) Close() error {

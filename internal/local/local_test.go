@@ -107,9 +107,15 @@ func newWorld(t *testing.T, backend string) *world {
 // promote stores a release of name=kind nodes and promotes it into env.
 func (w *world) promote(env string, nodes ...string) string {
 	w.t.Helper()
+	return w.promoteWithMessage(env, "", nodes...)
+}
+
+// promoteWithMessage promotes a release whose source commit has message.
+func (w *world) promoteWithMessage(env, message string, nodes ...string) string {
+	w.t.Helper()
 	w.seq++
 	id := fmt.Sprintf("p%d", w.seq)
-	r := &release.Release{Name: id}
+	r := &release.Release{Name: id, Source: &release.Source{Message: message}}
 	for _, n := range nodes {
 		name, kind, _ := strings.Cut(n, "=")
 		r.Nodes = append(r.Nodes, release.Node{Name: name, Kind: kind})
@@ -127,13 +133,17 @@ func (w *world) promote(env string, nodes ...string) string {
 	return id
 }
 
-// decide records a decision and answers the waiting task through the Step
-// Functions API, with the SDK client, as the approval API will.
+// decide records a decision and, as the approval API will, answers the waiting
+// task through the Step Functions API (with the SDK client) on a rejection or once
+// the policy's quorum is reached.
 func (w *world) decide(id, who string, d promotion.Decision) {
 	w.t.Helper()
 	p, err := w.s.Store.RecordDecision(ctx, id, promotion.Approval{Identity: who, Decision: d, At: w.clock.Now()})
 	if err != nil {
 		w.t.Fatal(err)
+	}
+	if d == promotion.Approve && !w.env(p.Target).Policy.QuorumReached(p.ApprovalCount()) {
+		return
 	}
 	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(w.s.SFNEndpoint),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
@@ -190,6 +200,36 @@ func TestScenarios(t *testing.T) {
 				w.decide(id, "ana", promotion.Approve)
 				if p := w.promotion(id); p.State != promotion.Succeeded || w.env("prod").Version != 2 {
 					t.Errorf("promotion %s (%s), version %d", p.State, p.Error, w.env("prod").Version)
+				}
+			})
+			t.Run("two of three approvers", func(t *testing.T) {
+				w := newWorld(t, backend)
+				env := w.env("prod")
+				env.Policy.Approvers, env.Policy.MinApprovals = []string{"ana", "bo", "cy"}, 2
+				if err := w.s.Store.SaveEnvironment(ctx, env); err != nil {
+					t.Fatal(err)
+				}
+				w.promote("prod", "a=model")
+				id := w.promote("prod", "a=seed")
+				w.decide(id, "ana", promotion.Approve)
+				if p := w.promotion(id); p.State != promotion.AwaitingApproval || p.ApprovalCount() != 1 {
+					t.Fatalf("after one approval: %s, %d", p.State, p.ApprovalCount())
+				}
+				w.decide(id, "cy", promotion.Approve)
+				if p := w.promotion(id); p.State != promotion.Succeeded || p.ApprovalCount() != 2 {
+					t.Errorf("after two approvals: %s (%s)", p.State, p.Error)
+				}
+			})
+			t.Run("held release waits though nothing breaks", func(t *testing.T) {
+				w := newWorld(t, backend)
+				w.promote("prod", "a=model")
+				id := w.promoteWithMessage("prod", "Add b [HOLD] until the launch", "a=model", "b=model")
+				if p := w.promotion(id); p.State != promotion.AwaitingApproval {
+					t.Fatalf("a held release did not wait: %s", p.State)
+				}
+				w.decide(id, "bo", promotion.Approve)
+				if p := w.promotion(id); p.State != promotion.Succeeded {
+					t.Errorf("after approval: %s (%s)", p.State, p.Error)
 				}
 			})
 			t.Run("rejected", func(t *testing.T) {
@@ -306,5 +346,24 @@ func TestDemoAndRestart(t *testing.T) {
 	}
 	if err := s.Emulator.JournalErr(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCleanupReleasesADeadExecutionsLock: an execution stopped behind the
+// pipeline's back leaves its lock; cleanup, asking the emulator, releases it.
+func TestCleanupReleasesADeadExecutionsLock(t *testing.T) {
+	w := newWorld(t, "")
+	w.promote("prod", "a=model")
+	id := w.promote("prod", "a=seed") // waits for approval, holding the lock
+	arn := strings.Replace(w.s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
+	if _, err := w.s.Emulator.Stop(arn, "Killed", "by hand"); err != nil {
+		t.Fatal(err)
+	}
+	report, err := w.s.Pipeline.Cleanup(ctx, w.s.Alive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Unlocked) != 1 || w.env("prod").Lock != nil || w.promotion(id).State != promotion.Failed {
+		t.Errorf("report %+v, lock %+v, promotion %s", report, w.env("prod").Lock, w.promotion(id).State)
 	}
 }

@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/promotion"
+)
+
+// CleanupReport says what Cleanup did.
+type CleanupReport struct {
+	// Deleted lists the expired ephemeral environments removed.
+	Deleted []string `json:"deleted"`
+	// Unlocked lists the environments whose stale lock was released.
+	Unlocked []string `json:"unlocked"`
+	// Kept lists the expired environments left because a promotion holds them.
+	Kept []string `json:"kept"`
+}
+
+// Alive reports whether a promotion's execution still runs.
+type Alive func(ctx context.Context, promotionID string) (bool, error)
+
+// Cleanup deletes the ephemeral environments whose expiry has passed (not while a
+// promotion holds them) and releases the locks of promotions that ended without
+// Finalize or whose execution no longer runs; such a promotion is marked FAILED.
+// alive may be nil, and then only the promotion's own state counts.
+func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, error) {
+	report := &CleanupReport{Deleted: []string{}, Unlocked: []string{}, Kept: []string{}}
+	now := pl.Now()
+	envs, err := pl.Store.ListEnvironments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, env := range envs {
+		if !env.Lock.Held(now) {
+			continue
+		}
+		stale, why, err := pl.staleLock(ctx, env.Lock.Holder, alive)
+		if err != nil {
+			return nil, err
+		}
+		if !stale {
+			continue
+		}
+		if err := pl.Store.ReleaseLock(ctx, env.Name, env.Lock.Holder); err != nil {
+			return nil, err
+		}
+		report.Unlocked = append(report.Unlocked, env.Name)
+		if why != "" {
+			finished := now
+			if _, err := pl.update(ctx, env.Lock.Holder, func(p *promotion.Promotion) error {
+				p.State, p.Error, p.FinishedAt, p.TaskToken = promotion.Failed, why, &finished, ""
+				return nil
+			}); err != nil {
+				return nil, err
+			}
+			_ = pl.event(ctx, env.Lock.Holder, "finished", "cleanup", "%s", why)
+		}
+	}
+	expired, err := pl.Store.ExpiredEnvironments(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, env := range expired {
+		switch err := pl.Store.DeleteEnvironment(ctx, env.Name, now); {
+		case err == nil:
+			report.Deleted = append(report.Deleted, env.Name)
+		case fault.ErrorCode(err) == fault.Conflict:
+			report.Kept = append(report.Kept, env.Name)
+		default:
+			return nil, err
+		}
+	}
+	return report, nil
+}
+
+// staleLock decides whether the promotion holding a lock is over; why is set when
+// the promotion itself must be marked FAILED.
+func (pl *Pipeline) staleLock(ctx context.Context, holder string, alive Alive) (bool, string, error) {
+	p, err := pl.Store.GetPromotion(ctx, holder)
+	switch {
+	case fault.ErrorCode(err) == fault.NotFound:
+		return true, "", nil
+	case err != nil:
+		return false, "", err
+	case p.State.Final():
+		return true, "", nil
+	case alive == nil:
+		return false, "", nil
+	}
+	running, err := alive(ctx, holder)
+	if err != nil || running {
+		return false, "", err
+	}
+	return true, fmt.Sprintf("the execution of promotion %s stopped without finishing it (it was %s)", holder, p.State), nil
+}
