@@ -104,6 +104,19 @@ func (c *CaughtError) Message() string {
 	return c.Error + ": " + c.Cause
 }
 
+// load reads a promotion and the environment it targets.
+func (pl *Pipeline) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
+	p, err := pl.Store.GetPromotion(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, env, nil
+}
+
 // update reads a promotion, lets change modify it, and saves it, again from the read
 // when a concurrent write (a decision, another step's retry) got in between.
 func (pl *Pipeline) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {

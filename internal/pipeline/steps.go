@@ -41,11 +41,7 @@ func (pl *Pipeline) Plan(ctx context.Context, in Input) (*PlanResult, error) {
 }
 
 func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanResult, error) {
-	p, err := pl.Store.GetPromotion(ctx, in.PromotionID)
-	if err != nil {
-		return nil, err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
 	}
@@ -252,11 +248,7 @@ func (pl *Pipeline) Apply(ctx context.Context, in Input) error {
 }
 
 func (pl *Pipeline) apply(ctx context.Context, in Input) error {
-	p, err := pl.Store.GetPromotion(ctx, in.PromotionID)
-	if err != nil {
-		return err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return err
 	}
@@ -411,11 +403,7 @@ func (pl *Pipeline) Smoke(ctx context.Context, in Input) (*SmokeResult, error) {
 }
 
 func (pl *Pipeline) smoke(ctx context.Context, in Input) (*SmokeResult, error) {
-	p, err := pl.Store.GetPromotion(ctx, in.PromotionID)
-	if err != nil {
-		return nil, err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
 	}
@@ -456,11 +444,7 @@ func (pl *Pipeline) Rollback(ctx context.Context, in Input) (*RollbackResult, er
 }
 
 func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackResult, error) {
-	p, err := pl.Store.GetPromotion(ctx, in.PromotionID)
-	if err != nil {
-		return nil, err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
 	}
@@ -529,11 +513,7 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 	if !in.Outcome.Final() {
 		return &StepFailed{Msg: fmt.Sprintf("finalize: %q is not a final state", in.Outcome)}
 	}
-	p, err := pl.Store.GetPromotion(ctx, in.PromotionID)
-	if err != nil {
-		return err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package stepfn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -248,4 +249,32 @@ func TestAPITaskTimeoutFailureAndStop(t *testing.T) {
 	}
 	_, err = w.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:nope")})
 	wantAPIError[*types.StateMachineDoesNotExist](t, err)
+}
+
+// TestTickWhileRunning: ticking while executions advance is safe (run with -race).
+func TestTickWhileRunning(t *testing.T) {
+	w := newAPIWorld(t)
+	arn, _, err := w.em.CreateStateMachine("w", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "End": true}}}`, "r", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			w.em.Tick()
+		}
+	}()
+	for i := range 20 {
+		if _, _, err := w.em.StartExecution(arn, fmt.Sprintf("e%d", i), `{}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	w.em.Settle() // a start still in its first step is left by Tick for the next one
+	w.advanceClock(2 * time.Second)
+	list, err := w.em.Executions(arn, "SUCCEEDED")
+	if err != nil || len(list) != 20 {
+		t.Errorf("%d of 20 executions succeeded: %v", len(list), err)
+	}
 }

@@ -257,19 +257,25 @@ func (em *Emulator) JournalErr() error {
 // Settle waits until no execution is advancing, for tests and shutdown.
 func (em *Emulator) Settle() { em.running.Wait() }
 
-// Tick advances every waiting execution whose timer is due.
+// Tick advances every waiting execution whose timer is due. An execution that is
+// advancing at the moment is left for the next tick.
 func (em *Emulator) Tick() {
 	em.mu.Lock()
-	var due []*execution
-	now := em.Now()
+	all := make([]*execution, 0, len(em.execs))
 	for _, ex := range em.execs {
-		if w := ex.e.Wait; ex.e.Status == asl.Running && w != nil && isDue(w, now) {
-			due = append(due, ex)
-		}
+		all = append(all, ex)
 	}
 	em.mu.Unlock()
-	for _, ex := range due {
-		em.advance(ex)
+	now := em.Now()
+	for _, ex := range all {
+		if !ex.mu.TryLock() {
+			continue
+		}
+		due := ex.e.Status == asl.Running && ex.e.Wait != nil && isDue(ex.e.Wait, now)
+		ex.mu.Unlock()
+		if due {
+			em.advance(ex)
+		}
 	}
 }
 
@@ -362,30 +368,41 @@ func (em *Emulator) Stop(arn, errName, cause string) (time.Time, error) {
 	return ex.e.Stop, nil
 }
 
-// answer finds the execution waiting on a task token and lets fn answer it.
-func (em *Emulator) answer(tok string, fn func(*execution) error) error {
+// task finds the execution waiting on a task token, locks it, lets any due
+// timeout happen, and checks that the token is still pending. The caller unlocks
+// the execution.
+func (em *Emulator) task(tok string) (*execution, *token, error) {
 	em.mu.Lock()
 	t, ok := em.tokens[tok]
 	em.mu.Unlock()
 	if !ok {
-		return apiError("InvalidToken", "the task token is not one this service issued")
+		return nil, nil, apiError("InvalidToken", "the task token is not one this service issued")
 	}
 	ex, err := em.execution(t.exec)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ex.mu.Lock()
-	em.step(ex) // let a due timeout happen first
+	em.step(ex)
 	em.mu.Lock()
 	state := t.state
 	em.mu.Unlock()
 	switch state {
 	case tokenTimedOut:
 		ex.mu.Unlock()
-		return apiError("TaskTimedOut", "the task timed out before the answer came")
+		return nil, nil, apiError("TaskTimedOut", "the task timed out before the answer came")
 	case tokenDone:
 		ex.mu.Unlock()
-		return apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
+		return nil, nil, apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
+	}
+	return ex, t, nil
+}
+
+// answer lets fn answer the task waiting on tok, then runs its execution on.
+func (em *Emulator) answer(tok string, fn func(*execution) error) error {
+	ex, t, err := em.task(tok)
+	if err != nil {
+		return err
 	}
 	if err := fn(ex); err != nil {
 		ex.mu.Unlock()
@@ -420,31 +437,17 @@ func (em *Emulator) SendTaskFailure(tok, errName, cause string) error {
 
 // SendTaskHeartbeat tells a waiting task it is still being worked on.
 func (em *Emulator) SendTaskHeartbeat(tok string) error {
-	em.mu.Lock()
-	t, ok := em.tokens[tok]
-	em.mu.Unlock()
-	if !ok {
-		return apiError("InvalidToken", "the task token is not one this service issued")
-	}
-	ex, err := em.execution(t.exec)
+	ex, _, err := em.task(tok)
 	if err != nil {
 		return err
 	}
-	ex.mu.Lock()
 	defer ex.mu.Unlock()
-	em.step(ex)
-	em.mu.Lock()
-	state := t.state
-	em.mu.Unlock()
-	switch {
-	case state == tokenTimedOut:
-		return apiError("TaskTimedOut", "the task timed out")
-	case state == tokenDone:
-		return apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
-	}
 	if err := ex.sm.machine.SendTaskHeartbeat(ex.e, tok, em.Now()); err != nil {
 		return apiError("TaskDoesNotExist", "%v", err)
 	}
+	em.mu.Lock()
+	em.record(ex, nil)
+	em.mu.Unlock()
 	return nil
 }
 
