@@ -373,6 +373,16 @@ func (s *Store) GetRelease(_ context.Context, id string) (*release.Release, erro
 	return store.DecodeRelease(id, data)
 }
 
+// ReleaseExists implements store.Store.
+func (s *Store) ReleaseExists(_ context.Context, id string) (bool, error) {
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found = tx.Bucket(bucketRelease).Get([]byte(id)) != nil
+		return nil
+	})
+	return found, err
+}
+
 // PutPlan implements store.Store.
 func (s *Store) PutPlan(_ context.Context, p *plan.Plan) error {
 	data, err := gzipJSON(p)

@@ -49,15 +49,21 @@ func (s *Store) putBlob(ctx context.Context, key string, data []byte, expires *t
 	return n, nil
 }
 
-// putImmutable stores the blob content() under key unless it is there already.
-func (s *Store) putImmutable(ctx context.Context, key string, content func() ([]byte, error)) error {
+// blobExists reports whether a complete blob is stored under key.
+func (s *Store) blobExists(ctx context.Context, key string) (bool, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: keyOf(blobPK(key), skMeta),
 		ProjectionExpression: aws.String("PK")})
 	if err != nil {
-		return fmt.Errorf("checking %s: %w", key, err)
+		return false, fmt.Errorf("checking %s: %w", key, err)
 	}
-	if out.Item != nil {
-		return nil
+	return out.Item != nil, nil
+}
+
+// putImmutable stores the blob content() under key unless it is there already.
+func (s *Store) putImmutable(ctx context.Context, key string, content func() ([]byte, error)) error {
+	exists, err := s.blobExists(ctx, key)
+	if err != nil || exists {
+		return err
 	}
 	data, err := content()
 	if err != nil {

@@ -461,6 +461,11 @@ func (s *Store) GetRelease(ctx context.Context, id string) (*release.Release, er
 	return store.DecodeRelease(id, data)
 }
 
+// ReleaseExists implements store.Store.
+func (s *Store) ReleaseExists(ctx context.Context, id string) (bool, error) {
+	return s.blobExists(ctx, releaseKey(id))
+}
+
 // PutPlan implements store.Store.
 func (s *Store) PutPlan(ctx context.Context, p *plan.Plan) error {
 	return s.putImmutable(ctx, planKey(p.Digest), func() ([]byte, error) { return json.Marshal(p) })

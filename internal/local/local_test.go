@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
@@ -365,5 +366,16 @@ func TestCleanupReleasesADeadExecutionsLock(t *testing.T) {
 	}
 	if len(report.Unlocked) != 1 || w.env("prod").Lock != nil || w.promotion(id).State != promotion.Failed {
 		t.Errorf("report %+v, lock %+v, promotion %s", report, w.env("prod").Lock, w.promotion(id).State)
+	}
+}
+
+func TestPromoteAnUnknownRelease(t *testing.T) {
+	w := newWorld(t, "")
+	err := w.s.Promote(ctx, "p1", "prod", "sha256:never-stored", "ci", promotion.ViaCI)
+	if fault.ErrorCode(err) != fault.NotFound {
+		t.Fatalf("error %v, want not_found", err)
+	}
+	if _, err := w.s.Store.GetPromotion(ctx, "p1"); fault.ErrorCode(err) != fault.NotFound {
+		t.Errorf("a refused promotion was recorded: %v", err)
 	}
 }

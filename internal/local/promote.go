@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
@@ -14,8 +15,11 @@ func (s *System) Promote(ctx context.Context, id, env, releaseID, requestedBy st
 	now := s.Pipeline.Now()
 	p := &promotion.Promotion{ID: id, Target: env, ReleaseID: releaseID, RequestedBy: requestedBy, Via: via,
 		State: promotion.Planning, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.Store.GetRelease(ctx, releaseID); err != nil {
+	switch exists, err := s.Store.ReleaseExists(ctx, releaseID); {
+	case err != nil:
 		return err
+	case !exists:
+		return fault.Errorf(fault.NotFound, "release %s not found", releaseID)
 	}
 	if err := s.Store.CreatePromotion(ctx, p); err != nil {
 		return err

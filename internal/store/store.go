@@ -74,6 +74,8 @@ type Store interface {
 	PutRelease(ctx context.Context, r *release.Release) error
 	// GetRelease returns a release by id. Codes: not_found.
 	GetRelease(ctx context.Context, id string) (*release.Release, error)
+	// ReleaseExists reports whether a release is stored, without reading it.
+	ReleaseExists(ctx context.Context, id string) (bool, error)
 	// PutPlan stores a plan under its digest.
 	PutPlan(ctx context.Context, p *plan.Plan) error
 	// GetPlan returns a plan by digest. Codes: not_found.

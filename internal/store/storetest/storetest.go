@@ -379,6 +379,12 @@ func testReleases(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetRelease(ctx, "sha256:missing")
 	wantCode(t, err, fault.NotFound)
+	if ok, err := s.ReleaseExists(ctx, r.ID()); err != nil || !ok {
+		t.Errorf("ReleaseExists(stored) = %v, %v", ok, err)
+	}
+	if ok, err := s.ReleaseExists(ctx, "sha256:missing"); err != nil || ok {
+		t.Errorf("ReleaseExists(missing) = %v, %v", ok, err)
+	}
 }
 
 func testPlans(t *testing.T, s store.Store) {
