@@ -8,7 +8,7 @@ import (
 
 func mustDecode(tb testing.TB, s string) any {
 	tb.Helper()
-	v, err := decode([]byte(s))
+	v, err := Decode([]byte(s))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -218,7 +219,7 @@ func compare(op string, v, want any) bool {
 		if !ok || !wok {
 			return false
 		}
-		c = cmpFloat(a, b)
+		c = cmp.Compare(a, b)
 	case strings.HasPrefix(op, "Timestamp"):
 		a, ok := timestamp(v)
 		b, wok := timestamp(want)
@@ -247,16 +248,6 @@ func number(v any) (float64, bool) {
 	}
 	f, err := n.Float64()
 	return f, err == nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func timestamp(v any) (time.Time, bool) {

@@ -99,7 +99,7 @@ func Parse(data []byte, substitutions map[string]string) (*Definition, error) {
 	for k, v := range substitutions {
 		text = strings.ReplaceAll(text, "${"+k+"}", v)
 	}
-	raw, err := decode([]byte(text))
+	raw, err := Decode([]byte(text))
 	if err != nil {
 		return nil, fmt.Errorf("definition: invalid JSON: %w", err)
 	}

@@ -327,9 +327,16 @@ func waitUntil(st *State, input any, now time.Time) (time.Time, error) {
 	return now.Add(time.Duration(st.Seconds) * time.Second), nil
 }
 
-// result places a state's result in its raw input (ResultPath), applies OutputPath
-// and leaves the state.
+// result shapes a state's result (ResultSelector), places it in the state's raw
+// input (ResultPath), applies OutputPath and leaves the state.
 func (m *Machine) result(e *Execution, st *State, result any, now time.Time) {
+	if st.ResultSelector != nil {
+		var err error
+		if result, err = st.ResultSelector.Eval(result, m.context(e, "")); err != nil {
+			m.fail(e, runtimeError(err), now)
+			return
+		}
+	}
 	out := result
 	switch rp := st.ResultPath; {
 	case rp.null:
@@ -492,15 +499,7 @@ func (m *Machine) limits(st *State, input any) (int64, int64, error) {
 func (m *Machine) taskSucceeded(e *Execution, st *State, out any, now time.Time) {
 	typ, res := resourceNames(st.Resource)
 	e.event(now, "TaskSucceeded", "taskSucceededEventDetails", map[string]any{"resourceType": typ, "resource": res, "output": render(out)})
-	result := out
-	if st.ResultSelector != nil {
-		var err error
-		if result, err = st.ResultSelector.Eval(out, m.context(e, "")); err != nil {
-			m.fail(e, runtimeError(err), now)
-			return
-		}
-	}
-	m.result(e, st, result, now)
+	m.result(e, st, out, now)
 }
 
 // taskFailed records a task's failure, then retries, catches or fails.

@@ -319,7 +319,7 @@ func stringToJSON(args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := decode([]byte(s))
+	v, err := Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("States.StringToJson: %w", err)
 	}

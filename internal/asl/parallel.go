@@ -113,15 +113,7 @@ func (m *Machine) advanceChildren(ctx context.Context, e *Execution, st *State, 
 	}
 	e.Children = nil
 	e.event(now, prefix+"StateSucceeded", "", nil)
-	result := any(outputs)
-	if st.ResultSelector != nil {
-		var err error
-		if result, err = st.ResultSelector.Eval(result, m.context(e, "")); err != nil {
-			m.fail(e, runtimeError(err), now)
-			return
-		}
-	}
-	m.result(e, st, result, now)
+	m.result(e, st, outputs, now)
 }
 
 // drain moves a child's new events into its parent's history; the child's own

@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -213,10 +214,10 @@ func deepCopy(v any) any {
 	return v
 }
 
-// decode parses JSON text into the values this package works with: objects as
-// map[string]any, numbers as json.Number.
-func decode(data []byte) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+// Decode parses JSON text into the values this package works with: objects as
+// map[string]any, numbers as json.Number (so they keep every digit).
+func Decode(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -183,20 +184,10 @@ func decodePromo(item map[string]types.AttributeValue) (*promotion.Promotion, er
 			if c := a.At.Compare(b.At); c != 0 {
 				return c
 			}
-			return cmpString(a.Identity, b.Identity)
+			return strings.Compare(a.Identity, b.Identity)
 		})
 	}
 	return &p, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // encodeToken makes a page token of an item's key attributes.

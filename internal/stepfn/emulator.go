@@ -155,7 +155,7 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	if input == "" {
 		input = "{}"
 	}
-	value, err := decodeJSON([]byte(input))
+	value, err := asl.Decode([]byte(input))
 	if err != nil {
 		return "", time.Time{}, apiError("InvalidExecutionInput", "the input is not JSON: %v", err)
 	}
@@ -419,7 +419,7 @@ func (em *Emulator) answer(tok string, fn func(*execution) error) error {
 
 // SendTaskSuccess answers a waiting task with output (JSON).
 func (em *Emulator) SendTaskSuccess(tok, output string) error {
-	v, err := decodeJSON([]byte(output))
+	v, err := asl.Decode([]byte(output))
 	if err != nil {
 		return apiError("InvalidOutput", "the output is not JSON: %v", err)
 	}

@@ -103,17 +103,9 @@ func (f Functions) call(ctx context.Context, name string, payload any) (any, err
 	if err != nil {
 		return nil, err
 	}
-	v, err := decodeJSON(out)
+	v, err := asl.Decode(out)
 	if err != nil {
 		return nil, &asl.Failure{Name: "Lambda.InvalidResponse", Cause: err.Error()}
 	}
 	return v, nil
-}
-
-// decodeJSON decodes as package asl expects values: numbers as json.Number.
-func decodeJSON(data []byte) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.UseNumber()
-	var v any
-	return v, dec.Decode(&v)
 }
