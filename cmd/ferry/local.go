@@ -6,9 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/local"
 )
 
@@ -16,9 +20,13 @@ const localUsage = `Usage: ferry local [flags]
 
 Runs the whole of Ferry in this process: the store (embedded, in --data, or
 DynamoDB with --dynamodb-endpoint), the promotion pipeline, and a Step Functions
-emulator with Ferry's state machine, whose API is served under /sfn. With --demo,
-an empty store gets dev, staging and prod with policies and example releases, and
-a promotion waiting for approval in staging. Stop it with Ctrl-C.
+emulator with Ferry's state machine (its API under /sfn), the HTTP API (/api) and
+the approval page (/). With --demo, an empty store gets dev, staging and prod with
+policies and example releases, and a promotion waiting for approval in staging.
+
+Who may sign in is read from --users (default DATA/users.json); when the file does
+not exist it is written with fresh tokens: an admin, and with --demo the demo's
+reviewers. The tokens are printed at start-up. Stop it with Ctrl-C.
 
 Flags:
 `
@@ -35,6 +43,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	demo := fs.Bool("demo", false, "seed an empty store with demo environments and releases")
 	endpoint := fs.String("dynamodb-endpoint", "", "keep the state in DynamoDB at this endpoint (such as DynamoDB Local) instead")
 	table := fs.String("table", "ferry", "the DynamoDB table, with --dynamodb-endpoint")
+	users := fs.String("users", "", "the identity file: bearer tokens, users, groups and admins (default DATA/users.json)")
 	positional, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
@@ -48,8 +57,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "ferry local: unexpected argument %q\n", positional[0])
 		return exitError
 	}
+	if *users == "" {
+		*users = filepath.Join(*data, "users.json")
+	}
+	ids, err := identities(*users, *demo)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	s, err := local.Start(ctx, local.Config{Addr: *addr, DataDir: *data, DynamoEndpoint: *endpoint, Table: *table, Log: log})
+	s, err := local.Start(ctx, local.Config{Addr: *addr, DataDir: *data, DynamoEndpoint: *endpoint, Table: *table,
+		Identity: ids, Log: log})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -64,12 +81,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		where = fmt.Sprintf("DynamoDB table %s at %s", *table, *endpoint)
 	}
 	fmt.Fprintf(stdout, "Ferry is running (%s).\n", where)
+	fmt.Fprintf(stdout, "Approval page: %s/\n", s.URL)
+	fmt.Fprintf(stdout, "HTTP API:      %s/api  (export FERRY_SERVER=%s FERRY_TOKEN=<a token below>)\n", s.URL, s.URL)
 	fmt.Fprintf(stdout, "Step Functions API: %s\n", s.SFNEndpoint)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s list-executions --state-machine-arn %s\n", s.SFNEndpoint, s.StateMachineARN)
+	fmt.Fprintf(stdout, "Sign in with one of these tokens (from %s; admins: %s):\n%s", *users, strings.Join(ids.Admins, ", "), identity.Describe(ids))
 	if *demo {
-		fmt.Fprintln(stdout, "Demo: dev, staging and prod run v1.3.0; v1.4.0 went to dev and waits for approval in staging.")
+		fmt.Fprintln(stdout, "Demo: dev, staging and prod run v1.3.0; v1.4.0 went to dev and waits for approval in staging:")
+		fmt.Fprintf(stdout, "  %s/#/promotions/demo-v1.4.0-staging  (ana or bo may approve)\n", s.URL)
 	}
-	fmt.Fprintln(stdout, "The HTTP API and the approval page are not part of ferry local yet. Press Ctrl-C to stop.")
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Stopping.")
 	if err := s.Close(); err != nil {
@@ -83,4 +104,26 @@ func abs(dir string) string {
 		return a
 	}
 	return dir
+}
+
+// identities reads the identity file, writing a fresh one first when there is
+// none: an admin, and with demo the demo's reviewers, each with a new token.
+func identities(path string, demo bool) (identity.Config, error) {
+	cfg, err := identity.LoadConfig(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return cfg, err
+	}
+	cfg = identity.Config{Admins: []string{"group:admins"},
+		Users: []identity.User{{Name: "admin", Groups: []string{"admins"}, Token: identity.NewToken()}}}
+	if demo {
+		cfg.Users = append(cfg.Users,
+			identity.User{Name: "ana", Groups: []string{"reviewers"}, Token: identity.NewToken()},
+			identity.User{Name: "bo", Groups: []string{"reviewers", "sre"}, Token: identity.NewToken()},
+			identity.User{Name: "cy", Groups: []string{"sre"}, Token: identity.NewToken()},
+			identity.User{Name: "ci", Token: identity.NewToken()})
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return cfg, err
+	}
+	return cfg, identity.WriteConfig(path, cfg)
 }

@@ -20,13 +20,17 @@ import (
 	ferry "github.com/ferrydev/ferry"
 	"github.com/ferrydev/ferry/internal/asl"
 	"github.com/ferrydev/ferry/internal/boltstore"
+	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
+	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/stepfn"
 	"github.com/ferrydev/ferry/internal/store"
+	"github.com/ferrydev/ferry/site"
 )
 
 // Config says how to run.
@@ -45,7 +49,9 @@ type Config struct {
 	// CleanupEvery is how often expired environments and stale locks are cleaned
 	// up (a minute when 0).
 	CleanupEvery time.Duration
-	Log          *slog.Logger
+	// Identity says who may sign in with which bearer token, and who is admin.
+	Identity identity.Config
+	Log      *slog.Logger
 }
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
@@ -59,6 +65,7 @@ type System struct {
 	Store           store.Store
 	Pipeline        *pipeline.Pipeline
 	Emulator        *stepfn.Emulator
+	Control         *control.Service
 	StateMachineARN string
 	// URL is where the listener serves; SFNEndpoint the Step Functions API.
 	URL, SFNEndpoint string
@@ -110,14 +117,24 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		s.closeStores()
 		return nil, fmt.Errorf("creating the promotion state machine: %w", err)
 	}
+	tokens, err := identity.NewTokens(cfg.Identity)
+	if err != nil {
+		s.closeStores()
+		return nil, fmt.Errorf("reading the identity config: %w", err)
+	}
 	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		s.closeStores()
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	s.URL = "http://" + s.listener.Addr().String()
 	s.SFNEndpoint = s.URL + "/sfn"
+	s.Pipeline.PageURL = s.URL
+	s.Control = &control.Service{Pipeline: s.Pipeline, SFN: stepfn.NewLocalClient(s.SFNEndpoint),
+		StateMachineARN: s.StateMachineARN, Admins: cfg.Identity.Admins}
+	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	mux := http.NewServeMux()
 	mux.Handle("POST /sfn", s.Emulator.Handler())
+	mux.Handle("/", api.Handler())
 	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel

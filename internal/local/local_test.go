@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
+	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/policy"
@@ -134,26 +131,12 @@ func (w *world) promoteWithMessage(env, message string, nodes ...string) string 
 	return id
 }
 
-// decide records a decision and, as the approval API will, answers the waiting
-// task through the Step Functions API (with the SDK client) on a rejection or once
-// the policy's quorum is reached.
+// decide decides on a promotion through the API's operation, which answers the
+// waiting task through the Step Functions API on a rejection or at the quorum.
 func (w *world) decide(id, who string, d promotion.Decision) {
 	w.t.Helper()
-	p, err := w.s.Store.RecordDecision(ctx, id, promotion.Approval{Identity: who, Decision: d, At: w.clock.Now()})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if d == promotion.Approve && !w.env(p.Target).Policy.QuorumReached(p.ApprovalCount()) {
-		return
-	}
-	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(w.s.SFNEndpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	if d == promotion.Reject {
-		_, err = client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(p.TaskToken), Error: aws.String("Rejected"), Cause: aws.String("not ready")})
-	} else {
-		_, err = client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(p.TaskToken), Output: aws.String(`{}`)})
-	}
-	if err != nil {
+	req := control.DecisionRequest{PlanDigest: w.promotion(id).PlanDigest, Comment: "looked at it"}
+	if _, err := w.s.Control.Decide(ctx, policy.Identity{Subject: who}, id, d, req); err != nil {
 		w.t.Fatal(err)
 	}
 	w.s.Emulator.Settle()

@@ -214,19 +214,21 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 	if in.TaskToken == "" {
 		return &StepFailed{Msg: "approval: no task token"}
 	}
-	p, err := pl.update(ctx, in.PromotionID, func(p *promotion.Promotion) error {
-		p.State, p.TaskToken = promotion.AwaitingApproval, in.TaskToken
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return err
 	}
 	pol := env.Policy.WithDefaults()
 	expires := pl.Now().Add(pol.ApprovalTimeout.D())
+	if p.ApprovalExpiresAt != nil { // a retry: the wait started then
+		expires = *p.ApprovalExpiresAt
+	}
+	if p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
+		p.State, p.TaskToken, p.ApprovalExpiresAt = promotion.AwaitingApproval, in.TaskToken, &expires
+		return nil
+	}); err != nil {
+		return err
+	}
 	if err := pl.event(ctx, p.ID, "approval_requested", "ferry", "waiting for %d approval(s) from %s until %s",
 		pol.MinApprovals, strings.Join(pol.Approvers, ", "), expires.UTC().Format(time.RFC3339)); err != nil {
 		return err

@@ -116,6 +116,8 @@ type Promotion struct {
 	// server: it is not part of the JSON form, and stores keep it apart.
 	TaskToken string `json:"-"`
 	Error     string `json:"error,omitempty"`
+	// ApprovalExpiresAt is when the wait for approval times out, once it waits.
+	ApprovalExpiresAt *time.Time `json:"approval_expires_at,omitempty"`
 
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`

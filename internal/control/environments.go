@@ -1,0 +1,135 @@
+package control
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/policy"
+)
+
+// EnvironmentRequest creates an environment or changes its policy.
+type EnvironmentRequest struct {
+	Policy policy.Policy `json:"policy"`
+	// Ephemeral environments expire after the policy's ttl and are cleaned up.
+	Ephemeral bool `json:"ephemeral,omitempty"`
+}
+
+// PutEnvironment creates an environment, or sets the policy of one that exists.
+// It reports whether it created it. Admins only. Codes: forbidden, invalid,
+// conflict (changed meanwhile).
+func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name string, req EnvironmentRequest) (*environment.Environment, bool, error) {
+	if err := s.admin(who, "change environments"); err != nil {
+		return nil, false, err
+	}
+	now := s.Pipeline.Now()
+	env, err := s.store().GetEnvironment(ctx, name)
+	switch {
+	case fault.ErrorCode(err) == fault.NotFound:
+		env = &environment.Environment{Name: name, Policy: req.Policy, Ephemeral: req.Ephemeral, CreatedAt: now, UpdatedAt: now}
+		if req.Ephemeral {
+			expires := now.Add(req.Policy.WithDefaults().TTL.D())
+			env.ExpiresAt = &expires
+		}
+		if err := env.Validate(); err != nil {
+			return nil, false, fault.Errorf(fault.Invalid, "%v", err)
+		}
+		return env, true, s.store().CreateEnvironment(ctx, env)
+	case err != nil:
+		return nil, false, err
+	}
+	if req.Ephemeral != env.Ephemeral {
+		return nil, false, fault.Errorf(fault.Invalid, "ephemeral: environment %s is ephemeral=%t; delete and create it to change that", name, env.Ephemeral)
+	}
+	env.Policy, env.UpdatedAt = req.Policy, now
+	if err := env.Validate(); err != nil {
+		return nil, false, fault.Errorf(fault.Invalid, "%v", err)
+	}
+	return env, false, s.store().SaveEnvironment(ctx, env)
+}
+
+// DeleteEnvironment removes an environment that no promotion holds. Admins only.
+// Codes: forbidden, not_found, conflict (locked).
+func (s *Service) DeleteEnvironment(ctx context.Context, who policy.Identity, name string) error {
+	if err := s.admin(who, "delete environments"); err != nil {
+		return err
+	}
+	return s.store().DeleteEnvironment(ctx, name, s.Pipeline.Now())
+}
+
+// FreezeRequest stops promotions into an environment until a time.
+type FreezeRequest struct {
+	Reason string    `json:"reason"`
+	Until  time.Time `json:"until"`
+}
+
+// Freeze freezes an environment, owned by who. Admins only. Codes: forbidden,
+// invalid, not_found, conflict.
+func (s *Service) Freeze(ctx context.Context, who policy.Identity, name string, req FreezeRequest) (*environment.Environment, error) {
+	if err := s.admin(who, "freeze environments"); err != nil {
+		return nil, err
+	}
+	now := s.Pipeline.Now()
+	if req.Reason == "" {
+		return nil, fault.Errorf(fault.Invalid, "reason: say why the environment is frozen")
+	}
+	if !req.Until.After(now) {
+		return nil, fault.Errorf(fault.Invalid, "until: %s is not in the future", stamp(req.Until))
+	}
+	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+		env.Freeze = &environment.Freeze{Owner: who.Subject, Reason: req.Reason, Until: req.Until}
+		return nil
+	})
+}
+
+// Unfreeze ends an environment's freeze. Admins only. Codes: forbidden,
+// not_found, conflict.
+func (s *Service) Unfreeze(ctx context.Context, who policy.Identity, name string) (*environment.Environment, error) {
+	if err := s.admin(who, "unfreeze environments"); err != nil {
+		return nil, err
+	}
+	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+		env.Freeze = nil
+		return nil
+	})
+}
+
+// Extend moves an ephemeral environment's expiry to now plus ttl (the policy's
+// ttl when 0). Codes: invalid (not ephemeral, bad ttl), not_found, conflict.
+func (s *Service) Extend(ctx context.Context, name string, ttl time.Duration) (*environment.Environment, error) {
+	if ttl < 0 {
+		return nil, fault.Errorf(fault.Invalid, "ttl: %s is negative", ttl)
+	}
+	now := s.Pipeline.Now()
+	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+		if !env.Ephemeral {
+			return fault.Errorf(fault.Invalid, "environment %s is not ephemeral: it does not expire", name)
+		}
+		if ttl == 0 {
+			ttl = env.Policy.WithDefaults().TTL.D()
+		}
+		expires := now.Add(ttl)
+		env.ExpiresAt = &expires
+		return nil
+	})
+}
+
+func (s *Service) saveEnvironment(ctx context.Context, name string, change func(*environment.Environment) error) (*environment.Environment, error) {
+	env, err := s.store().GetEnvironment(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(env); err != nil {
+		return nil, err
+	}
+	env.UpdatedAt = s.Pipeline.Now()
+	return env, s.store().SaveEnvironment(ctx, env)
+}
+
+func (s *Service) admin(who policy.Identity, what string) error {
+	if !s.IsAdmin(who) {
+		return fault.Errorf(fault.Forbidden, "only admins may %s; %s is not one", what, who.Subject)
+	}
+	return nil
+}

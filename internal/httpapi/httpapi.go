@@ -1,0 +1,230 @@
+// Package httpapi is Ferry's HTTP API under /api, and the approval page at /, on
+// one origin: a net/http handler that adapts HTTP to internal/control and reads
+// from the store. ferry local serves it directly; in AWS functions/api wraps it
+// for API Gateway.
+//
+// Conventions:
+//   - JSON in and out. Errors are {"error": {"code", "message"}}; the code →
+//     status table lives here only. Internal errors are logged and shown as
+//     "internal error".
+//   - Every /api route needs an identity (401 without). GET never changes state.
+//   - Request bodies are limited (MaxBody, MaxReleaseBody for releases), unknown
+//     fields and trailing data are refused.
+//   - Lists are paginated with limit and page_token; page_token is opaque.
+//   - Every response carries a strict Content-Security-Policy and no-sniff; API
+//     responses are not cached.
+//   - A promotion's task token is never part of a response: the promotion's JSON
+//     form has no field for it.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/identity"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/policy"
+	"github.com/ferrydev/ferry/internal/store"
+)
+
+// Request body limits.
+const (
+	MaxBody        = 1 << 20
+	MaxReleaseBody = 64 << 20
+)
+
+// ContentSecurityPolicy is sent with every response: scripts, styles and data
+// only from this origin, no inline script, no framing.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// Server serves the API and the page.
+type Server struct {
+	Control *control.Service
+	Auth    identity.Authenticator
+	// Site serves the page's files at /; nil serves none.
+	Site http.Handler
+	Log  *slog.Logger
+
+	planCache   *cache[string, *plan.Plan]
+	headerCache *cache[string, releaseHeader]
+}
+
+// cacheSize bounds each cache of immutable records.
+const cacheSize = 256
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	s.planCache = newCache[string, *plan.Plan](cacheSize)
+	s.headerCache = newCache[string, releaseHeader](cacheSize)
+	mux := http.NewServeMux()
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
+		mux.Handle(pattern, s.authenticated(h))
+	}
+	api("GET /api/me", s.me)
+	api("GET /api/promotions", s.listPromotions)
+	api("POST /api/promotions", s.startPromotion)
+	api("GET /api/promotions/{id}", s.getPromotion)
+	api("POST /api/promotions/{id}/approve", s.approve)
+	api("POST /api/promotions/{id}/reject", s.reject)
+	api("POST /api/promotions/{id}/cancel", s.cancel)
+	api("GET /api/environments", s.listEnvironments)
+	api("GET /api/environments/{name}", s.getEnvironment)
+	api("PUT /api/environments/{name}", s.putEnvironment)
+	api("DELETE /api/environments/{name}", s.deleteEnvironment)
+	api("GET /api/environments/{name}/history", s.history)
+	api("GET /api/environments/{name}/policy", s.getPolicy)
+	api("PUT /api/environments/{name}/policy", s.putPolicy)
+	api("POST /api/environments/{name}/extend", s.extend)
+	api("POST /api/environments/{name}/freeze", s.freeze)
+	api("POST /api/environments/{name}/unfreeze", s.unfreeze)
+	api("POST /api/environments/{name}/rollback", s.rollback)
+	api("POST /api/releases", s.putRelease)
+	api("GET /api/releases/{id}", s.getRelease)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, fault.Errorf(fault.NotFound, "no API route %s %s", r.Method, r.URL.Path))
+	})
+	if s.Site != nil {
+		mux.Handle("/", readOnly(s.Site))
+	}
+	return secured(mux)
+}
+
+// readOnly lets only GET and HEAD through to the page's files.
+func readOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secured adds the headers every response carries.
+func secured(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, policy.Identity) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		who, err := s.Auth.Identify(r)
+		if err == nil {
+			err = h(w, r, who)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// status maps error codes to HTTP statuses.
+var status = map[string]int{
+	fault.Invalid:      http.StatusBadRequest,
+	fault.Unauthorized: http.StatusUnauthorized,
+	fault.Forbidden:    http.StatusForbidden,
+	fault.NotFound:     http.StatusNotFound,
+	fault.Conflict:     http.StatusConflict,
+	fault.Gone:         http.StatusGone,
+	fault.Internal:     http.StatusInternalServerError,
+}
+
+// errorBody is how errors are written.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var body errorBody
+	body.Error.Code, body.Error.Message = fault.ErrorCode(err), fault.ErrorMessage(err)
+	code := status[body.Error.Code]
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		code, body.Error.Code = http.StatusRequestEntityTooLarge, fault.Invalid
+		body.Error.Message = fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)
+	case code == 0 || code == http.StatusInternalServerError:
+		code = http.StatusInternalServerError
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	if code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ferry"`)
+	}
+	writeJSON(w, code, body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	return enc.Encode(v)
+}
+
+// decode reads a JSON body of at most limit bytes into v, refusing unknown fields
+// and anything after the value. Codes: invalid.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return errEmptyBody
+		}
+		return fault.Errorf(fault.Invalid, "request body: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fault.Errorf(fault.Invalid, "request body: data after the JSON object")
+	}
+	return nil
+}
+
+var errEmptyBody = fault.Errorf(fault.Invalid, "the request body is empty: send a JSON object")
+
+// decodeOptional is decode for bodies that may be left out.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := decode(w, r, MaxBody, v); err != errEmptyBody {
+		return err
+	}
+	return nil
+}
+
+// pageOf reads limit and page_token. Codes: invalid.
+func pageOf(r *http.Request) (store.Page, error) {
+	p := store.Page{Token: r.URL.Query().Get("page_token")}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > store.MaxLimit {
+			return p, fault.Errorf(fault.Invalid, "limit: %q is not a number from 1 to %d", v, store.MaxLimit)
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+// me is who the caller is, for the page's sign-in.
+func (s *Server) me(w http.ResponseWriter, _ *http.Request, who policy.Identity) error {
+	return writeJSON(w, http.StatusOK, map[string]any{"subject": who.Subject, "groups": who.Groups, "admin": s.Control.IsAdmin(who)})
+}
