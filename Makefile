@@ -12,7 +12,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: build run test lint validate package bench bench-dyff clean
 
 # The Lambda functions template.yaml deploys.
-FUNCTIONS := plan approval apply smoke rollback finalize cleanup
+FUNCTIONS := plan approval apply smoke rollback finalize cleanup api
 
 # infra/node_modules: DynamoDB Local and asl-validator, as pinned in infra/package-lock.json.
 INFRA := infra/node_modules/.installed

@@ -3,7 +3,10 @@
 // step so that it logs once, at the boundary, with the promotion id.
 //
 // Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links),
-// STATE_MACHINE_ARN (the promotion state machine, for the cleanup function).
+// STATE_MACHINE_ARN (the promotion state machine, for the api and cleanup
+// functions); for the api function also ADMINS (comma-separated identities or
+// group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the JWT claims naming the caller and
+// its groups).
 package lambdaenv
 
 import (
@@ -11,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"reflect"
 	"strings"
@@ -23,11 +27,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
+	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/smoke"
+	"github.com/ferrydev/ferry/site"
 )
 
 // Config is a function's configuration.
@@ -35,11 +43,20 @@ type Config struct {
 	Table           string
 	PageURL         string
 	StateMachineARN string
+	Admins          []string
+	SubjectClaim    string
+	GroupsClaim     string
 }
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv() (Config, error) {
-	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN")}
+	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
+		SubjectClaim: os.Getenv("SUBJECT_CLAIM"), GroupsClaim: os.Getenv("GROUPS_CLAIM")}
+	for _, a := range strings.Split(os.Getenv("ADMINS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			cfg.Admins = append(cfg.Admins, a)
+		}
+	}
 	if cfg.Table == "" {
 		return cfg, errors.New("TABLE_NAME is not set")
 	}
@@ -78,6 +95,27 @@ func Cleanup(ctx context.Context, cfg Config) (func(context.Context) (*pipeline.
 	pl := newPipeline(awsCfg, cfg)
 	alive := ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) { return pl.Cleanup(ctx, alive) }, nil
+}
+
+// API builds the HTTP API and page handler for API Gateway: identities from the
+// authorizers, operations on DynamoDB and Step Functions. Routes under /ci/ are
+// the same API behind the IAM authorizer, for CI.
+func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error) {
+	if cfg.StateMachineARN == "" {
+		return nil, errors.New("STATE_MACHINE_ARN is not set")
+	}
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc := &control.Service{Pipeline: newPipeline(awsCfg, cfg), SFN: sfn.NewFromConfig(awsCfg),
+		StateMachineARN: cfg.StateMachineARN, Admins: cfg.Admins}
+	api := (&httpapi.Server{Control: svc, Auth: identity.Gateway{SubjectClaim: cfg.SubjectClaim, GroupsClaim: cfg.GroupsClaim},
+		Site: site.Handler(), Log: log}).Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/ci/api/", http.StripPrefix("/ci", api))
+	mux.Handle("/", api)
+	return mux, nil
 }
 
 // describer is what ExecutionAlive needs of a Step Functions client.
