@@ -1,9 +1,11 @@
 // Command ferry is Ferry's command-line interface: offline plans of two releases,
-// the whole system in one process (ferry local), and the client of a Ferry server
-// as the server lands.
+// the whole system in one process (ferry local), and the client of a Ferry
+// server's HTTP API (start, wait, status, approve, reject, cancel, rollback,
+// history, env).
 //
 // Exit codes: 0 success; 1 an error (bad input, bad usage); 2 with
-// "plan --detailed-exitcode" when the plan has changes.
+// "plan --detailed-exitcode" when the plan has changes; commands that wait for a
+// promotion: 3 FAILED or ROLLED_BACK, 4 REJECTED, 5 EXPIRED, 6 CANCELLED.
 package main
 
 import (
@@ -16,6 +18,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/ferrydev/ferry/internal/promotion"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -33,7 +37,24 @@ const usage = `ferry carries a release from one environment to the next with a r
 Usage:
   ferry plan [flags] BASE NEW   show what promoting NEW over BASE would change
   ferry local [flags]           run the whole of Ferry in this process
+
+  ferry start --env ENV (--release FILE | --source ENV) [--wait]
+                                start a promotion
+  ferry wait ID                 wait until a promotion ends
+  ferry status [ID]             a promotion, or what is live where and what awaits approval
+  ferry approve ID [--comment C]
+  ferry reject ID --comment C   decide on a promotion awaiting approval
+  ferry cancel ID               cancel a promotion that has applied nothing
+  ferry rollback ENV [--to VERSION] [--wait]
+                                promote an earlier release of ENV again
+  ferry history ENV             what ENV ran, newest first
+  ferry env list|show|create|policy|extend|freeze|unfreeze|delete
+                                environments and their policies
+
   ferry version                 print the version
+
+Server commands talk to --server or $FERRY_SERVER with the token --token or
+$FERRY_TOKEN.
 
 Run "ferry COMMAND -h" for a command's flags.
 `
@@ -56,12 +77,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runPlan(args[1:], stdout, stderr)
 	case "local":
 		return runLocal(ctx, args[1:], stdout, stderr)
+	case "env":
+		return runEnv(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "ferry %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
+	}
+	if cmd, ok := clientCommands()[args[0]]; ok {
+		return runClient(ctx, cmd, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0], usage)
 	return exitError
@@ -97,5 +123,14 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		positional = append(positional, rest[0])
 		args = rest[1:]
+	}
+}
+
+// clientCommands are the commands that talk to a server, by name.
+func clientCommands() map[string]clientCommand {
+	return map[string]clientCommand{
+		"start": startCommand(), "wait": waitCommand(), "status": statusCommand(),
+		"approve": decideCommand(promotion.Approve), "reject": decideCommand(promotion.Reject),
+		"cancel": cancelCommand(), "rollback": rollbackCommand(), "history": historyCommand(),
 	}
 }

@@ -24,11 +24,22 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ poli
 	if envs == nil {
 		envs = []*environment.Environment{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"environments": envs})
+	return writeJSON(w, http.StatusOK, EnvironmentList{Environments: envs})
 }
 
-// environmentView is an environment with its recent past.
-type environmentView struct {
+// EnvironmentList is every environment, by name.
+type EnvironmentList struct {
+	Environments []*environment.Environment `json:"environments"`
+}
+
+// HistoryPage is a page of an environment's versions, newest first.
+type HistoryPage struct {
+	History       []environment.VersionEntry `json:"history"`
+	NextPageToken string                     `json:"next_page_token,omitempty"`
+}
+
+// EnvironmentView is an environment with its recent past.
+type EnvironmentView struct {
 	Environment *environment.Environment `json:"environment"`
 	// History is the newest versions, newest first; /history pages through all.
 	History    []environment.VersionEntry `json:"history"`
@@ -41,7 +52,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ policy
 	if err != nil {
 		return err
 	}
-	view := environmentView{Environment: env}
+	view := EnvironmentView{Environment: env}
 	if view.History, _, err = st.History(ctx, name, store.Page{Limit: recentVersions}); err != nil {
 		return err
 	}
@@ -76,7 +87,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ policy.Identi
 	if entries == nil {
 		entries = []environment.VersionEntry{}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"history": entries, "next_page_token": next})
+	return writeJSON(w, http.StatusOK, HistoryPage{History: entries, NextPageToken: next})
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {

@@ -54,7 +54,7 @@ type Server struct {
 	Log  *slog.Logger
 
 	planCache   *cache[string, *plan.Plan]
-	headerCache *cache[string, releaseHeader]
+	headerCache *cache[string, ReleaseHeader]
 }
 
 // cacheSize bounds each cache of immutable records.
@@ -63,7 +63,7 @@ const cacheSize = 256
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	s.planCache = newCache[string, *plan.Plan](cacheSize)
-	s.headerCache = newCache[string, releaseHeader](cacheSize)
+	s.headerCache = newCache[string, ReleaseHeader](cacheSize)
 	mux := http.NewServeMux()
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
 		mux.Handle(pattern, s.authenticated(h))
@@ -145,8 +145,8 @@ var status = map[string]int{
 	fault.Internal:     http.StatusInternalServerError,
 }
 
-// errorBody is how errors are written.
-type errorBody struct {
+// ErrorBody is how errors are written.
+type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -154,7 +154,7 @@ type errorBody struct {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var body errorBody
+	var body ErrorBody
 	body.Error.Code, body.Error.Message = fault.ErrorCode(err), fault.ErrorMessage(err)
 	code := status[body.Error.Code]
 	var tooLarge *http.MaxBytesError

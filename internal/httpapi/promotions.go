@@ -15,8 +15,8 @@ import (
 	"github.com/ferrydev/ferry/internal/release"
 )
 
-// promotionList is a page of promotions.
-type promotionList struct {
+// PromotionList is a page of promotions.
+type PromotionList struct {
 	Promotions    []*promotion.Promotion `json:"promotions"`
 	NextPageToken string                 `json:"next_page_token,omitempty"`
 }
@@ -30,7 +30,7 @@ func (s *Server) listPromotions(w http.ResponseWriter, r *http.Request, _ policy
 		return err
 	}
 	env, state := r.URL.Query().Get("environment"), promotion.State(r.URL.Query().Get("state"))
-	var list promotionList
+	var list PromotionList
 	switch {
 	case env != "":
 		list.Promotions, list.NextPageToken, err = s.Control.Pipeline.Store.ListPromotions(r.Context(), env, page)
@@ -66,17 +66,17 @@ func (s *Server) startPromotion(w http.ResponseWriter, r *http.Request, who poli
 	return writeJSON(w, http.StatusCreated, p)
 }
 
-// promotionView is a promotion with what a reviewer needs to decide on it.
-type promotionView struct {
+// PromotionView is a promotion with what a reviewer needs to decide on it.
+type PromotionView struct {
 	Promotion *promotion.Promotion `json:"promotion"`
-	Release   releaseHeader        `json:"release"`
+	Release   ReleaseHeader        `json:"release"`
 	// Plan is nil until the promotion is planned.
 	Plan     *plan.Plan   `json:"plan"`
-	Approval approvalView `json:"approval"`
+	Approval ApprovalView `json:"approval"`
 }
 
-// approvalView says who may decide and how many must.
-type approvalView struct {
+// ApprovalView says who may decide and how many must.
+type ApprovalView struct {
 	Mode         policy.Approval `json:"mode"`
 	Approvers    []string        `json:"approvers"`
 	MinApprovals int             `json:"min_approvals"`
@@ -98,7 +98,7 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 	if err != nil {
 		return err
 	}
-	view := promotionView{Promotion: p, Approval: s.approvalView(p, env, who)}
+	view := PromotionView{Promotion: p, Approval: s.approvalView(p, env, who)}
 	if view.Release, err = s.releaseHeader(ctx, p.ReleaseID); err != nil {
 		return err
 	}
@@ -110,9 +110,9 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 	return writeJSON(w, http.StatusOK, view)
 }
 
-func (s *Server) approvalView(p *promotion.Promotion, env *environment.Environment, who policy.Identity) approvalView {
+func (s *Server) approvalView(p *promotion.Promotion, env *environment.Environment, who policy.Identity) ApprovalView {
 	pol := env.Policy.WithDefaults()
-	v := approvalView{Mode: pol.Approval, Approvers: pol.Approvers, MinApprovals: pol.MinApprovals, ExpiresAt: p.ApprovalExpiresAt}
+	v := ApprovalView{Mode: pol.Approval, Approvers: pol.Approvers, MinApprovals: pol.MinApprovals, ExpiresAt: p.ApprovalExpiresAt}
 	if v.Approvers == nil {
 		v.Approvers = []string{}
 	}
@@ -156,8 +156,8 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, who policy.Ident
 	return writeJSON(w, http.StatusOK, p)
 }
 
-// releaseHeader is a release without its nodes.
-type releaseHeader struct {
+// ReleaseHeader is a release without its nodes.
+type ReleaseHeader struct {
 	ID        string          `json:"id"`
 	Name      string          `json:"name,omitempty"`
 	Source    *release.Source `json:"source,omitempty"`
@@ -165,8 +165,8 @@ type releaseHeader struct {
 	NodeCount int             `json:"node_count"`
 }
 
-func headerOf(id string, r *release.Release) releaseHeader {
-	h := releaseHeader{ID: id, Name: r.Name, Source: r.Source, Checks: r.Checks, NodeCount: len(r.Nodes)}
+func headerOf(id string, r *release.Release) ReleaseHeader {
+	h := ReleaseHeader{ID: id, Name: r.Name, Source: r.Source, Checks: r.Checks, NodeCount: len(r.Nodes)}
 	if h.Checks == nil {
 		h.Checks = []release.Check{}
 	}
@@ -175,13 +175,13 @@ func headerOf(id string, r *release.Release) releaseHeader {
 
 // releaseHeader returns a release's header; releases are immutable, so headers
 // are cached.
-func (s *Server) releaseHeader(ctx context.Context, id string) (releaseHeader, error) {
+func (s *Server) releaseHeader(ctx context.Context, id string) (ReleaseHeader, error) {
 	if h, ok := s.headerCache.get(id); ok {
 		return h, nil
 	}
 	r, err := s.Control.Pipeline.Store.GetRelease(ctx, id)
 	if err != nil {
-		return releaseHeader{}, err
+		return ReleaseHeader{}, err
 	}
 	h := headerOf(id, r)
 	s.headerCache.put(id, h)

@@ -47,9 +47,9 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 	return writeJSON(w, code, headerOf(rel.ID(), rel))
 }
 
-// releaseView is a release's header and one page of its nodes.
-type releaseView struct {
-	releaseHeader
+// ReleaseView is a release's header and one page of its nodes.
+type ReleaseView struct {
+	ReleaseHeader
 	// Matched counts the nodes whose name contains the query.
 	Matched    int            `json:"matched"`
 	Nodes      []release.Node `json:"nodes"`
@@ -73,7 +73,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 	if err != nil {
 		return err
 	}
-	view := releaseView{releaseHeader: headerOf(id, rel), Nodes: []release.Node{}}
+	view := ReleaseView{ReleaseHeader: headerOf(id, rel), Nodes: []release.Node{}}
 	needle := strings.ToLower(q.Get("q"))
 	for _, n := range rel.Nodes {
 		if needle != "" && !strings.Contains(strings.ToLower(n.Name), needle) {

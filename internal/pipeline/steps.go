@@ -272,7 +272,7 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 		}
 		if _, err := pl.Store.Switch(ctx, store.SwitchRequest{Environment: env.Name, BaseVersion: p.BaseVersion, ReleaseID: p.ReleaseID,
 			Nodes: refs, PromotionID: p.ID, State: promotion.Applying, Kind: environment.Promote,
-			Reason: "promotion " + p.ID, By: approvers(p), At: now}); err != nil {
+			Reason: switchReason(p), By: approvers(p), At: now}); err != nil {
 			return err
 		}
 		if err := pl.event(ctx, p.ID, "applied", "ferry", "environment %s switched to version %d", env.Name, p.BaseVersion+1); err != nil {
@@ -291,6 +291,14 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 		return nil
 	})
 	return err
+}
+
+// switchReason is what an environment's history says of a promotion's switch.
+func switchReason(p *promotion.Promotion) string {
+	if p.Via == promotion.ViaRollback {
+		return "rollback by " + p.RequestedBy + ", promotion " + p.ID
+	}
+	return "promotion " + p.ID
 }
 
 // approvers names who approved a promotion, or who requested it when nobody had to.

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/apiclient"
+	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/promotion"
+)
+
+// Exit codes of the commands that wait for a promotion to end.
+const (
+	exitFailed    = 3 // FAILED or ROLLED_BACK
+	exitRejected  = 4
+	exitExpired   = 5
+	exitCancelled = 6
+)
+
+const clientHelp = `
+The server is --server or $FERRY_SERVER (default http://127.0.0.1:8080), the
+bearer token --token or $FERRY_TOKEN (ferry local prints its tokens).
+
+Exit codes: 0 success (a promotion SUCCEEDED or had NO_CHANGES); 1 an error;
+with --wait or ferry wait: 3 FAILED or ROLLED_BACK, 4 REJECTED, 5 EXPIRED,
+6 CANCELLED.
+
+Flags:
+`
+
+// clientCommand is a command that talks to a server: its flags, and what it does
+// with the client and its positional arguments.
+type clientCommand struct {
+	name, args, summary string
+	// nargs is how many positional arguments it takes; -1 for any.
+	nargs int
+	flags func(fs *flag.FlagSet)
+	run   func(ctx context.Context, c *apiclient.Client, args []string, out io.Writer) (int, error)
+}
+
+// runClient parses a client command's flags and runs it.
+func runClient(ctx context.Context, cmd clientCommand, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: ferry %s [flags] %s\n\n%s\n%s", cmd.name, cmd.args, cmd.summary, clientHelp)
+		fs.PrintDefaults()
+	}
+	server := fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "the Ferry server")
+	token := fs.String("token", os.Getenv("FERRY_TOKEN"), "the bearer token")
+	if cmd.flags != nil {
+		cmd.flags(fs)
+	}
+	positional, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitError
+	}
+	if cmd.nargs >= 0 && len(positional) != cmd.nargs {
+		fmt.Fprintf(stderr, "ferry %s: expected %d argument(s), %s, got %d\n", cmd.name, cmd.nargs, cmd.args, len(positional))
+		return exitError
+	}
+	code, err := cmd.run(ctx, apiclient.New(*server, *token), positional, stdout)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	return code
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// exitFor maps a promotion's final state to the exit code.
+func exitFor(s promotion.State) int {
+	switch s {
+	case promotion.Succeeded, promotion.NoChanges:
+		return exitOK
+	case promotion.Rejected:
+		return exitRejected
+	case promotion.Expired:
+		return exitExpired
+	case promotion.Cancelled:
+		return exitCancelled
+	}
+	return exitFailed
+}
+
+// waitFor waits for a promotion to end, prints how it ended, and returns the
+// exit code for it.
+func waitFor(ctx context.Context, c *apiclient.Client, id string, timeout time.Duration, out io.Writer) (int, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	v, err := c.Wait(ctx, id, pollInterval)
+	if err != nil {
+		return exitError, err
+	}
+	printPromotion(out, v)
+	return exitFor(v.Promotion.State), nil
+}
+
+// pollInterval is how often waiting commands ask for news.
+const pollInterval = 500 * time.Millisecond
+
+// printPromotion writes a promotion as people read it.
+func printPromotion(out io.Writer, v *httpapi.PromotionView) {
+	p := v.Promotion
+	fmt.Fprintf(out, "promotion %s: %s\n", p.ID, p.State)
+	label := v.Release.Name
+	if label == "" {
+		label = v.Release.ID
+	}
+	fmt.Fprintf(out, "  release    %s into %s (requested by %s via %s)\n", label, p.Target, p.RequestedBy, p.Via)
+	if p.Summary != nil {
+		s := p.Summary
+		fmt.Fprintf(out, "  plan       %d breaking, %d removed, %d non-breaking, %d added, %d metadata, %d indirect (digest %s)\n",
+			s.Breaking, s.Removed, s.NonBreaking, s.Added, s.Metadata, s.Indirect, p.PlanDigest)
+	}
+	if p.State == promotion.AwaitingApproval {
+		fmt.Fprintf(out, "  approval   %d of %d from %s", p.ApprovalCount(), v.Approval.MinApprovals, strings.Join(v.Approval.Approvers, ", "))
+		if v.Approval.ExpiresAt != nil {
+			fmt.Fprintf(out, ", until %s", v.Approval.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintln(out)
+	}
+	for _, a := range p.Approvals {
+		fmt.Fprintf(out, "  %-10s %s at %s %s\n", a.Decision, a.Identity, a.At.UTC().Format(time.RFC3339), a.Comment)
+	}
+	if p.Error != "" {
+		fmt.Fprintf(out, "  error      %s\n", p.Error)
+	}
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// newTable starts aligned columns.
+func newTable(out io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(out, 0, 4, 2, ' ', 0) }
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
