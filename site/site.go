@@ -8,7 +8,7 @@ import (
 	"net/http"
 )
 
-//go:embed index.html *.css *.js
+//go:embed index.html favicon.svg *.css *.js
 var files embed.FS
 
 // Files are the page's assets.

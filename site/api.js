@@ -1,0 +1,48 @@
+// The HTTP API, on this origin, with the bearer token kept for this tab only.
+
+const KEY = 'ferry.token';
+
+export const session = {
+  token: () => sessionStorage.getItem(KEY),
+  signIn: (token) => sessionStorage.setItem(KEY, token),
+  signOut: () => sessionStorage.removeItem(KEY),
+};
+
+// ApiError is an answer {"error": {"code", "message"}}.
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// api calls the API and returns the decoded answer; errors throw ApiError.
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const token = session.token();
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch('/api' + path, init);
+  } catch {
+    throw new ApiError(0, 'unreachable', 'The Ferry server cannot be reached. Is it running?');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    // not JSON: reported below
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw new ApiError(res.status, e.code || 'internal', e.message || res.statusText);
+  }
+  return data;
+}

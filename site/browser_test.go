@@ -1,0 +1,111 @@
+package site_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBrowser runs the page's browser tests (browsertest/approval.mjs) in
+// Debian's chromium with playwright-core against `ferry local --demo`, built from
+// this checkout and started on a free port. make test installs both; in CI they
+// must be there, elsewhere the test skips with how to run it. Screenshots go to
+// build/screenshots.
+func TestBrowser(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chromium := envOr("CHROMIUM", "/usr/bin/chromium")
+	playwright := filepath.Join(root, "infra", "node_modules", "playwright-core", "index.mjs")
+	for _, need := range []string{chromium, playwright} {
+		if _, err := os.Stat(need); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing: make test installs chromium and playwright-core", need)
+			}
+			t.Skipf("%s is missing; run make test, which installs chromium and playwright-core", need)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the browser tests need Node.js")
+	}
+	ferry := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", ferry, "./cmd/ferry")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building ferry: %v\n%s", err, out)
+	}
+	url, tokens := startDemo(t, ferry)
+	tokenJSON, err := json.Marshal(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "site", "browsertest", "approval.mjs"))
+	cmd.Env = append(os.Environ(), "FERRY_URL="+url, "FERRY_TOKENS="+string(tokenJSON), "CHROMIUM="+chromium,
+		"PLAYWRIGHT="+playwright, "SCREENSHOTS="+filepath.Join(root, "build", "screenshots"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("browser tests:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser tests failed: %v", err)
+	}
+	if strings.Count(string(out), "ok   ") != 5 {
+		t.Errorf("expected 5 passing scenarios")
+	}
+}
+
+// startDemo runs ferry local --demo on a free port and returns the page's URL and
+// the tokens it printed, by user.
+func startDemo(t *testing.T, ferry string) (string, map[string]string) {
+	t.Helper()
+	cmd := exec.Command(ferry, "local", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	page := regexp.MustCompile(`^Approval page: (http://\S+)/$`)
+	user := regexp.MustCompile(`^\s+(\w+)\s+(fy_[0-9a-f]+)\s`)
+	var url string
+	tokens := map[string]string{}
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		if m := page.FindStringSubmatch(line); m != nil {
+			url = m[1]
+		}
+		if m := user.FindStringSubmatch(line); m != nil {
+			tokens[m[1]] = m[2]
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return url, tokens
+		}
+	}
+	t.Fatalf("ferry local stopped before it was ready: %v", lines.Err())
+	return "", nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,257 @@
+// Browser tests of the approval page, run by site/browser_test.go against
+// `ferry local --demo` in Debian's chromium through playwright-core.
+//
+// Environment: FERRY_URL, FERRY_TOKENS (JSON: user → token), CHROMIUM (the
+// browser), PLAYWRIGHT (playwright-core's index.mjs), SCREENSHOTS (a directory).
+// Every scenario fails on a dialog (alert, confirm), an uncaught error or a
+// console error other than the HTTP statuses the scenario expects.
+import { pathToFileURL } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const { chromium } = await import(pathToFileURL(process.env.PLAYWRIGHT).href);
+const base = process.env.FERRY_URL;
+const tokens = JSON.parse(process.env.FERRY_TOKENS);
+const shots = process.env.SCREENSHOTS;
+mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+// api calls Ferry's API as user, for setting scenarios up.
+async function api(user, method, path, body) {
+  const res = await fetch(base + '/api' + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + tokens[user], 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = res.status === 204 ? null : await res.json();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+// until polls fn until it returns a truthy value.
+async function until(what, fn, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// open starts a page with the watchers every scenario needs.
+async function open(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(10000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('dialog', (d) => { problems.push(`a ${d.type()} dialog opened: ${d.message()}`); d.dismiss(); });
+  page.on('pageerror', (e) => problems.push('uncaught error: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (/Failed to load resource: the server responded with a status of (401|403|409|410)/.test(m.text())) return;
+    problems.push('console error: ' + m.text());
+  });
+  page.on('request', (r) => { if (!r.url().startsWith(base)) problems.push('third-party request: ' + r.url()); });
+  return { page, context, problems };
+}
+
+async function signIn(page, user) {
+  await page.goto(base + '/');
+  await page.fill('#token', tokens[user]);
+  await page.press('#token', 'Enter');
+  await page.getByText('Signed in as ' + user, { exact: false }).waitFor();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+}
+
+// stateOf reads the promotion's state badge.
+async function stateOf(page) {
+  return (await page.locator('h1 .badge').textContent()).trim();
+}
+
+async function waitForState(page, state) {
+  await until(`state ${state}`, async () => {
+    await page.reload();
+    await page.locator('h1 .badge').waitFor();
+    return (await stateOf(page)) === state;
+  });
+}
+
+const scenarios = {
+  async 'sign in, review the plan, approve, see it succeed'() {
+    const { page, context, problems } = await open();
+    const res = await page.goto(base + '/');
+    const csp = res.headers()['content-security-policy'];
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    await page.fill('#token', 'fy_not-a-token-of-anyone');
+    await page.press('#token', 'Enter');
+    await page.getByText('That token was not accepted').waitFor();
+    await shot(page, '01-sign-in');
+    await signIn(page, 'ana');
+    await page.getByRole('link', { name: 'demo-v1.4.0-staging' }).waitFor();
+    await shot(page, '02-pending');
+    await page.getByRole('link', { name: 'demo-v1.4.0-staging' }).click();
+    await page.locator('#plan-list').waitFor();
+    assert.equal(await stateOf(page), 'AWAITING APPROVAL');
+    const groups = await page.locator('.plan-group h3').allTextContents();
+    assert.match(groups[0], /^Breaking/, 'breaking changes come first: ' + groups);
+    await page.getByText('stg_orders').first().click();
+    await page.getByText('Must rebuild downstream').waitFor();
+    await page.fill('#plan-search', 'payments');
+    await until('the filter', async () => (await page.locator('#plan-count').textContent()).startsWith('1 of'));
+    await page.fill('#plan-search', '');
+    await until('the whole plan', async () => (await page.locator('#plan-count').textContent()).startsWith('6 of 6'));
+    await page.locator('#approval-count').getByText('0 of 1').waitFor();
+    await shot(page, '03-promotion');
+    await page.click('#approve');
+    const confirm = page.locator('#confirm');
+    assert.equal((await confirm.textContent()).trim(), 'Approve into staging');
+    assert.match(await page.locator('#confirm-q').textContent(), /into staging\?/);
+    await shot(page, '04-confirm');
+    await page.keyboard.press('Enter'); // the confirm button has the focus
+    await page.getByText('Your approval is recorded.').waitFor();
+    await waitForState(page, 'SUCCEEDED');
+    await page.getByText('approved by ana').first().waitFor();
+    await shot(page, '05-succeeded');
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+
+  async 'a second approver is needed (2 of 3)'() {
+    const p = await api('ci', 'POST', '/promotions', { environment: 'prod', source: 'staging', via: 'ci' });
+    const first = await open();
+    await signIn(first.page, 'ana');
+    await first.page.goto(`${base}/#/promotions/${p.id}`);
+    await until('the plan', async () => {
+      await first.page.reload();
+      return (await first.page.locator('#approve').count()) > 0;
+    });
+    await first.page.click('#approve');
+    await first.page.click('#confirm');
+    await first.page.getByText('Your approval is recorded.').waitFor();
+    assert.equal(await stateOf(first.page), 'AWAITING APPROVAL');
+    await first.page.locator('#approval-count').getByText('1 of 2').waitFor();
+    await first.page.getByText('ana approved this promotion').waitFor();
+    await shot(first.page, '06-one-of-two');
+    const second = await open();
+    await signIn(second.page, 'cy');
+    await second.page.goto(`${base}/#/promotions/${p.id}`);
+    await second.page.locator('#approve').focus();
+    await second.page.keyboard.press('Enter');
+    await second.page.locator('#confirm').waitFor();
+    await second.page.keyboard.press('Enter');
+    await waitForState(second.page, 'SUCCEEDED');
+    await shot(second.page, '07-two-of-two');
+    assert.deepEqual([...first.problems, ...second.problems], []);
+    await first.context.close();
+    await second.context.close();
+  },
+
+  async 'reject with a comment; data with HTML stays text'() {
+    await api('admin', 'PUT', '/environments/qa', { policy: { approval: 'always', approvers: ['ana'] } });
+    const payload = '<img src=x onerror="window.__pwned=1;alert(1)">';
+    const rel = await api('ci', 'POST', '/releases', {
+      name: 'v9 ' + payload,
+      source: { commit: 'abc123', message: '<script>window.__pwned=2;alert(2)</script> fix', author: '<b>eve</b>' },
+      checks: [{ name: 'xss <svg onload=alert(3)>', status: 'passed', url: 'javascript:alert(4)' },
+        { name: 'report', status: 'passed', url: 'https://ci.example/run/9' }],
+      nodes: [{ name: 'orders', kind: 'model', metadata: { description: payload } }],
+    });
+    const p = await api('ci', 'POST', '/promotions', { environment: 'qa', release_id: rel.id });
+    const { page, context, problems } = await open();
+    await signIn(page, 'ana');
+    await page.goto(`${base}/#/promotions/${p.id}`);
+    await until('approval', async () => {
+      await page.reload();
+      return (await page.locator('#reject').count()) > 0;
+    });
+    await page.getByText('v9 ' + payload).waitFor();
+    await page.getByText('<script>window.__pwned=2;alert(2)</script> fix').waitFor();
+    assert.equal(await page.locator('main img, main script, main svg').count(), 0, 'data became markup');
+    assert.equal(await page.locator('a[href^="javascript"]').count(), 0, 'a javascript: link was kept');
+    await page.click('#reject');
+    await page.getByText('Say why you reject it').waitFor();
+    await page.fill('#comment', 'no: ' + payload);
+    await page.click('#reject');
+    assert.match(await page.locator('#confirm-q').textContent(), /Reject the promotion into qa\?/);
+    await page.click('#confirm');
+    await waitForState(page, 'REJECTED');
+    await page.getByText('no: ' + payload).first().waitFor();
+    assert.equal(await page.evaluate(() => window.__pwned), undefined, 'a payload ran');
+    assert.equal(await page.locator('main img, main script, main svg').count(), 0, 'data became markup');
+    await shot(page, '08-rejected');
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+
+  async 'a click after the approval expired'() {
+    await api('admin', 'PUT', '/environments/qa-fast', { policy: { approval: 'always', approvers: ['ana'], approval_timeout: '3s' } });
+    const rel = await api('ci', 'POST', '/releases', { name: 'v10', nodes: [{ name: 'orders', kind: 'model' }] });
+    const p = await api('ci', 'POST', '/promotions', { environment: 'qa-fast', release_id: rel.id });
+    const { page, context, problems } = await open();
+    await signIn(page, 'ana');
+    await page.goto(`${base}/#/promotions/${p.id}`);
+    await until('approval', async () => {
+      await page.reload();
+      return (await page.locator('#approve').count()) > 0;
+    });
+    await page.locator('#time-left').getByText('left').waitFor();
+    await until('the expiry', async () => (await api('ana', 'GET', '/promotions/' + p.id)).promotion.state === 'EXPIRED', 20000);
+    await page.click('#approve');
+    await page.click('#confirm');
+    await page.getByText(/gone: .*(expired|EXPIRED)/).waitFor();
+    await shot(page, '09-late-click');
+    await page.reload();
+    await page.locator('h1 .badge').waitFor();
+    assert.equal(await stateOf(page), 'EXPIRED');
+    assert.equal(await page.locator('#approve').count(), 0);
+    await shot(page, '10-expired');
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+
+  async 'environments, history, and a phone-sized screen'() {
+    const { page, context, problems } = await open({ width: 390, height: 844 });
+    await signIn(page, 'bo');
+    await page.goto(base + '/#/environments');
+    await page.locator('#environments').getByRole('link', { name: 'staging' }).click();
+    await page.locator('#history').waitFor();
+    assert.ok((await page.locator('#history tbody tr').count()) >= 2);
+    await shot(page, '11-environment-phone');
+    await page.goto(base + '/#/environments');
+    await page.locator('#environments').waitFor();
+    await shot(page, '12-environments-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert.equal(overflow, false, 'the page is wider than a phone screen');
+    await page.goto(base + '/#/promotions/demo-v1.4.0-staging');
+    await page.locator('#plan-list').waitFor();
+    await shot(page, '13-promotion-phone');
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+};
+
+let failed = 0;
+for (const [name, run] of Object.entries(scenarios)) {
+  const start = Date.now();
+  try {
+    await run();
+    console.log(`ok   ${name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+  }
+}
+await browser.close();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,75 @@
+// Building the page from data without ever parsing it as HTML: every value is a
+// text node or an attribute set through the DOM, and links from data are kept
+// only when they are http(s).
+
+// h creates an element with attributes and children. Strings and numbers become
+// text nodes; "on…" attributes are event listeners; false and null are skipped.
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    else if (name === 'class') el.className = value;
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+// append adds children (nested arrays allowed) to el, as text unless they are nodes.
+export function append(el, children) {
+  for (const child of [children].flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// replace empties el and fills it with children.
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+// safeURL returns u when it is an absolute http(s) URL, else null.
+export function safeURL(u) {
+  try {
+    const url = new URL(u);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+// route builds an in-page link target from path segments.
+export function route(...segments) {
+  return '#/' + segments.map(encodeURIComponent).join('/');
+}
+
+// time formats an ISO time in the reader's locale, with the UTC time as a title.
+export function time(iso) {
+  if (!iso) return h('span', {}, '–');
+  const d = new Date(iso);
+  return h('time', { datetime: d.toISOString(), title: d.toISOString() }, d.toLocaleString());
+}
+
+// duration says how long ms is, roughly: "3 h 12 min", "45 s".
+export function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const hours = Math.floor(m / 60);
+  if (hours < 48) return `${hours} h ${m % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+// short shortens a digest for display.
+export function short(id) {
+  return id ? id.replace(/^sha256:/, '').slice(0, 12) : '–';
+}
+
+// badge shows a promotion state.
+export function badge(state) {
+  return h('span', { class: 'badge state-' + String(state).toLowerCase() }, String(state).replaceAll('_', ' '));
+}

@@ -1,0 +1,58 @@
+// What is live where, and one environment's history.
+import { api } from './api.js';
+import { h, replace, route, time, short, badge } from './dom.js';
+
+function lockText(e) {
+  if (!e.lock) return '–';
+  return [h('a', { href: route('promotions', e.lock.holder) }, e.lock.holder), ' since ', time(e.lock.since)];
+}
+
+function freezeText(e) {
+  if (!e.freeze || new Date(e.freeze.until) <= Date.now()) return '–';
+  return [`by ${e.freeze.owner} until `, time(e.freeze.until), `: ${e.freeze.reason}`];
+}
+
+export async function environmentsView({ main }) {
+  const { environments } = await api('GET', '/environments');
+  replace(main,
+    h('h1', {}, 'Environments'),
+    environments.length === 0 ? h('p', { class: 'empty' }, 'No environments yet.')
+      : h('div', { class: 'scroll' }, h('table', { id: 'environments' },
+        h('thead', {}, h('tr', {}, ['Environment', 'Version', 'Release', 'Since', 'By', 'Locked by', 'Frozen'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, environments.map((e) => h('tr', {},
+          h('td', {}, h('a', { href: route('environments', e.name) }, e.name), e.ephemeral ? h('span', { class: 'muted' }, ' (ephemeral)') : ''),
+          h('td', { class: 'num' }, e.version),
+          h('td', {}, e.current ? h('code', { title: e.current.release_id }, short(e.current.release_id)) : '–'),
+          h('td', {}, e.current ? time(e.current.at) : '–'),
+          h('td', {}, e.current ? e.current.by : '–'),
+          h('td', {}, lockText(e)),
+          h('td', {}, freezeText(e))))))));
+}
+
+export async function environmentView({ main }, name) {
+  const view = await api('GET', '/environments/' + encodeURIComponent(name));
+  const e = view.environment;
+  const pol = e.policy || {};
+  const recent = h('ul', { class: 'promotions' }, view.promotions.map((p) => h('li', {},
+    h('a', { href: route('promotions', p.id) }, p.id), ' ', badge(p.state), ' by ', p.requested_by, ', ', time(p.created_at))));
+  const history = h('table', { id: 'history' },
+    h('thead', {}, h('tr', {}, ['Version', 'At', 'Kind', 'Release', 'By', 'Promotion', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, view.history.map((v) => h('tr', {},
+      h('td', { class: 'num' }, v.version), h('td', {}, time(v.at)), h('td', {}, v.kind),
+      h('td', {}, h('code', { title: v.release_id }, short(v.release_id))), h('td', {}, v.by),
+      h('td', {}, h('a', { href: route('promotions', v.promotion_id) }, v.promotion_id)), h('td', {}, v.reason || '')))));
+  replace(main,
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/environments' }, 'Environments'), ' › ', e.name),
+    h('h1', {}, 'Environment ', h('span', { class: 'id' }, e.name)),
+    h('section', { class: 'card' }, h('dl', { class: 'facts' },
+      h('dt', {}, 'Version'), h('dd', {}, e.version),
+      h('dt', {}, 'Release'), h('dd', {}, e.current ? h('code', { title: e.current.release_id }, short(e.current.release_id)) : '–'),
+      h('dt', {}, 'Locked by'), h('dd', {}, lockText(e)),
+      h('dt', {}, 'Frozen'), h('dd', {}, freezeText(e)),
+      e.expires_at ? [h('dt', {}, 'Expires'), h('dd', {}, time(e.expires_at))] : null,
+      h('dt', {}, 'Approval'), h('dd', {}, `${pol.approval || 'always'}; approvers: ${(pol.approvers || []).join(', ') || 'none'}; at least ${pol.min_approvals || 1}`),
+      h('dt', {}, 'Required checks'), h('dd', {}, (pol.required_checks || []).join(', ') || '–'),
+      h('dt', {}, 'Upstream'), h('dd', {}, pol.upstream ? `${pol.upstream}${pol.soak ? `, soak ${pol.soak}` : ''}` : '–'))),
+    h('section', { class: 'card' }, h('h2', {}, 'History'), h('div', { class: 'scroll' }, history)),
+    h('section', { class: 'card' }, h('h2', {}, 'Recent promotions'), recent));
+}

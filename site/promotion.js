@@ -1,0 +1,181 @@
+// One promotion: what it carries, its plan, its checks and timeline, and the
+// decision, with an explicit confirmation that names the environment.
+import { api } from './api.js';
+import { h, replace, route, safeURL, time, duration, badge, short } from './dom.js';
+import { planSection } from './plan.js';
+
+const cancellable = new Set(['PLANNING', 'AWAITING_APPROVAL']);
+
+export async function promotionView(ctx, id) {
+  const view = await api('GET', '/promotions/' + encodeURIComponent(id));
+  const p = view.promotion;
+  const status = h('div', { id: 'status', role: 'status' });
+  replace(ctx.main,
+    h('nav', { class: 'crumbs' }, h('a', { href: route('environments', p.target) }, p.target), ' › promotion'),
+    h('h1', {}, 'Promotion ', h('span', { class: 'id' }, p.id), ' ', badge(p.state)),
+    status,
+    overview(view),
+    p.state === 'AWAITING_APPROVAL' ? approvalSection(ctx, view, status) : decidedSection(view),
+    cancelSection(ctx, view, status),
+    checksSection(view.release),
+    view.plan ? planSection(view.plan, ctx) : h('section', {}, h('h2', {}, 'Plan'), h('p', { class: 'empty' }, 'Not planned yet.')),
+    smokeSection(p.smoke || []),
+    timeline(p.events || []));
+  if (!p.finished_at && p.state !== 'AWAITING_APPROVAL') {
+    const timer = setTimeout(ctx.reload, 2000); // still moving: look again soon
+    ctx.onLeave(() => clearTimeout(timer));
+  }
+}
+
+function overview(view) {
+  const p = view.promotion;
+  const r = view.release;
+  const src = r.source || {};
+  const rows = [
+    ['Into', h('a', { href: route('environments', p.target) }, p.target)],
+    ['Release', [r.name || short(r.id), ' ', h('code', { title: r.id }, short(r.id)), ` · ${r.node_count} nodes`]],
+    ['Source', src.commit ? [h('code', {}, src.commit), src.ref ? ` (${src.ref})` : '', src.author ? ` by ${src.author}` : ''] : '–'],
+    ['Message', src.message || '–'],
+    ['Requested by', [p.requested_by, ` via ${p.via}, `, time(p.created_at)]],
+    ['From', p.source || '–'],
+  ];
+  if (p.summary) {
+    const s = p.summary;
+    rows.push(['Summary', h('span', { class: 'summary' },
+      h('span', { class: 'cat-breaking' }, `${s.breaking} breaking`), ', ',
+      h('span', { class: 'cat-removed' }, `${s.removed} removed`), ', ',
+      `${s.non_breaking} non-breaking, ${s.added} added, ${s.metadata} metadata, ${s.unchanged} unchanged; ${s.indirect} indirectly impacted`)]);
+  }
+  if (p.error) rows.push(['Error', h('span', { class: 'error-text' }, p.error)]);
+  if (p.finished_at) rows.push(['Finished', time(p.finished_at)]);
+  return h('section', { class: 'card' }, h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+}
+
+function approvalsList(p) {
+  const decided = p.approvals || [];
+  if (decided.length === 0) return h('p', {}, 'No decisions yet.');
+  return h('ul', { class: 'decisions' }, decided.map((a) => h('li', {},
+    h('strong', {}, a.identity), ` ${a.decision === 'approve' ? 'approved' : 'rejected'} `, time(a.at),
+    a.comment ? [': ', h('q', {}, a.comment)] : '')));
+}
+
+function approvalSection(ctx, view, status) {
+  const p = view.promotion;
+  const a = view.approval;
+  const count = (p.approvals || []).filter((x) => x.decision === 'approve').length;
+  const left = h('span', { id: 'time-left' });
+  const tick = () => {
+    const ms = a.expires_at ? new Date(a.expires_at) - Date.now() : null;
+    replace(left, ms === null ? '–' : ms > 0 ? `${duration(ms)} left (until ` : 'expired (at ', a.expires_at ? time(a.expires_at) : '', ms === null ? '' : ')');
+  };
+  tick();
+  const timer = setInterval(tick, 15000);
+  ctx.onLeave(() => clearInterval(timer));
+  const section = h('section', { class: 'card decide', 'aria-labelledby': 'decide-h' },
+    h('h2', { id: 'decide-h' }, 'Approval'),
+    h('p', {}, h('strong', { id: 'approval-count' }, `${count} of ${a.min_approvals}`), ' approvals. ',
+      'Who may approve: ', a.approvers.length ? a.approvers.join(', ') : 'nobody (the policy names no approvers)', '. ', left),
+    approvalsList(p));
+  if (!a.may_decide) {
+    section.append(h('p', { class: 'notice', id: 'why-not' }, a.why_not));
+    return section;
+  }
+  const comment = h('textarea', { id: 'comment', rows: 3, maxlength: 4000, placeholder: 'What you checked, or why not' });
+  const actions = h('div', { class: 'actions' });
+  const ask = (decision) => {
+    if (decision === 'reject' && !comment.value.trim()) {
+      replace(status, h('p', { class: 'error', role: 'alert' }, 'Say why you reject it in the comment.'));
+      comment.focus();
+      return;
+    }
+    confirm(decision);
+  };
+  const choose = () => replace(actions,
+    h('button', { type: 'button', class: 'primary', id: 'approve', onclick: () => ask('approve') }, 'Approve…'),
+    h('button', { type: 'button', class: 'danger', id: 'reject', onclick: () => ask('reject') }, 'Reject…'));
+  const confirm = (decision) => {
+    const verb = decision === 'approve' ? 'Approve' : 'Reject';
+    const yes = h('button', { type: 'button', class: decision === 'approve' ? 'primary' : 'danger', id: 'confirm',
+      onclick: () => decide(decision) }, `${verb} into ${p.target}`);
+    replace(actions,
+      h('div', { class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'confirm-q',
+        onkeydown: (ev) => { if (ev.key === 'Escape') choose(); } },
+      h('p', { id: 'confirm-q' }, decision === 'approve'
+        ? ['Approve release ', h('strong', {}, view.release.name || short(view.release.id)), ' into ', h('strong', { class: 'env' }, p.target), '? It is applied as soon as enough approvers agree.']
+        : ['Reject the promotion into ', h('strong', { class: 'env' }, p.target), '? It ends and nothing is applied.']),
+      yes,
+      h('button', { type: 'button', onclick: choose }, 'Back')));
+    yes.focus();
+  };
+  const decide = async (decision) => {
+    replace(actions, h('p', {}, 'Sending…'));
+    try {
+      await api('POST', `/promotions/${encodeURIComponent(p.id)}/${decision}`, { comment: comment.value, plan_digest: view.plan.digest });
+      await ctx.reload();
+      replace(document.getElementById('status'), h('p', { class: 'ok', role: 'status' }, decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.'));
+    } catch (e) {
+      choose();
+      replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
+        e.code === 'conflict' ? h('button', { type: 'button', onclick: ctx.reload }, 'Reload') : null);
+    }
+  };
+  choose();
+  section.append(h('label', { for: 'comment' }, 'Comment'), comment, actions);
+  return section;
+}
+
+function decidedSection(view) {
+  const p = view.promotion;
+  if (!(p.approvals || []).length) return null;
+  return h('section', { class: 'card' }, h('h2', {}, 'Decisions'), approvalsList(p));
+}
+
+function cancelSection(ctx, view, status) {
+  const p = view.promotion;
+  if (!cancellable.has(p.state) || !(ctx.me.subject === p.requested_by || ctx.me.admin)) return null;
+  const holder = h('div', { class: 'actions' });
+  const start = () => replace(holder, h('button', { type: 'button', id: 'cancel', onclick: sure }, 'Cancel this promotion…'));
+  const sure = () => {
+    const yes = h('button', { type: 'button', class: 'danger', id: 'confirm-cancel', onclick: go }, `Cancel the promotion into ${p.target}`);
+    replace(holder, yes, h('button', { type: 'button', onclick: start }, 'Back'));
+    yes.focus();
+  };
+  const go = async () => {
+    try {
+      await api('POST', `/promotions/${encodeURIComponent(p.id)}/cancel`, {});
+      await ctx.reload();
+    } catch (e) {
+      replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`));
+    }
+  };
+  start();
+  return h('section', { class: 'card' }, h('h2', {}, 'Cancel'), h('p', {}, 'Stops the promotion before anything is applied.'), holder);
+}
+
+function checksSection(release) {
+  const checks = release.checks || [];
+  return h('section', { class: 'card' }, h('h2', {}, 'Checks'),
+    checks.length === 0 ? h('p', { class: 'empty' }, 'The release carries no checks.')
+      : h('ul', { class: 'checks' }, checks.map((c) => {
+        const url = safeURL(c.url);
+        return h('li', { class: 'check-' + c.status }, h('span', { class: 'badge' }, c.status), ' ', c.name,
+          url ? [' · ', h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'report')] : '');
+      })));
+}
+
+function smokeSection(results) {
+  if (results.length === 0) return null;
+  return h('section', { class: 'card' }, h('h2', {}, 'Smoke checks'),
+    h('div', { class: 'scroll' }, h('table', {},
+      h('thead', {}, h('tr', {}, ['Check', 'Result', 'Status', 'Latency', 'Attempts', 'Detail'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, results.map((r) => h('tr', {},
+        h('td', {}, r.check), h('td', {}, r.passed ? 'passed' : 'failed'), h('td', { class: 'num' }, r.status || '–'),
+        h('td', { class: 'num' }, `${r.latency_ms} ms`), h('td', { class: 'num' }, r.attempts), h('td', {}, r.error || r.excerpt || '')))))));
+}
+
+function timeline(events) {
+  return h('section', { class: 'card' }, h('h2', {}, 'Timeline'),
+    events.length === 0 ? h('p', { class: 'empty' }, 'No events yet.')
+      : h('ol', { class: 'timeline' }, events.map((e) => h('li', {},
+        time(e.at), ' ', h('span', { class: 'event-type' }, e.type), e.actor ? [' · ', e.actor] : '', h('div', {}, e.message)))));
+}
