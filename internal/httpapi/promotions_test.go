@@ -263,7 +263,7 @@ func TestConcurrentApprovalsAnswerTheTaskOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range crowd {
 		wg.Go(func() {
-			codes[i], _ = a.do("POST", "/api/promotions/"+p.ID+"/approve", fmt.Sprintf("a%02d", i+1), decision(p.PlanDigest, "lgtm"))
+			codes[i], _ = a.send("POST", "/api/promotions/"+p.ID+"/approve", fmt.Sprintf("a%02d", i+1), decision(p.PlanDigest, "lgtm"))
 		})
 	}
 	wg.Wait()
