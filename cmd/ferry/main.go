@@ -36,6 +36,8 @@ const usage = `ferry carries a release from one environment to the next with a r
 
 Usage:
   ferry plan [flags] BASE NEW   show what promoting NEW over BASE would change
+  ferry plan --env ENV (--release FILE | --source ENV)
+                                the same against what ENV runs, on a server
   ferry local [flags]           run the whole of Ferry in this process
 
   ferry start --env ENV (--release FILE | --source ENV) [--wait]
@@ -74,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "plan":
-		return runPlan(args[1:], stdout, stderr)
+		return runPlan(ctx, args[1:], stdout, stderr)
 	case "local":
 		return runLocal(ctx, args[1:], stdout, stderr)
 	case "env":

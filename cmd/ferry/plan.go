@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ferrydev/ferry/internal/apiclient"
 	"github.com/ferrydev/ferry/internal/loader"
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/planfmt"
@@ -15,18 +17,23 @@ import (
 )
 
 const planUsage = `Usage: ferry plan [flags] BASE NEW
+       ferry plan [flags] --env ENV (--release FILE | --source ENV)
 
 Shows what promoting release NEW over release BASE would change, node by node:
 ADDED, REMOVED, BREAKING, NON_BREAKING, METADATA, and what downstream of a
 breaking change must be rebuilt. BASE and NEW are each a Ferry release file
 (JSON or YAML), a dbt manifest.json, or a directory of files.
 
+With --env, a Ferry server (--server or $FERRY_SERVER, token --token or
+$FERRY_TOKEN) plans --release, or what --source runs, against what ENV runs now;
+nothing is started.
+
 Exit codes: 0 success; 1 error; 2 changes present (with --detailed-exitcode).
 
 Flags:
 `
 
-func runPlan(args []string, stdout, stderr io.Writer) int {
+func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -37,6 +44,11 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	inputFormat := fs.String("input-format", "auto", "how to read BASE and NEW: auto, native, dbt or dir")
 	color := fs.String("color", "auto", "colour text output: auto (on a terminal, unless NO_COLOR is set), always or never")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	env := fs.String("env", "", "plan against what this environment runs, on a server")
+	file := fs.String("release", "", "with --env: the release to plan (file, dbt manifest or directory)")
+	source := fs.String("source", "", "with --env: plan what this environment runs instead")
+	server := fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "with --env: the Ferry server")
+	token := fs.String("token", os.Getenv("FERRY_TOKEN"), "with --env: the bearer token")
 	positional, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
@@ -45,11 +57,6 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return exitError // the flag package has printed the error and usage
-	}
-	if len(positional) != 2 {
-		fmt.Fprintf(stderr, "ferry plan: expected 2 arguments, BASE and NEW, got %d\n", len(positional))
-		fs.Usage()
-		return exitError
 	}
 	outFormat, err := planfmt.ParseFormat(*format)
 	if err != nil {
@@ -63,22 +70,26 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	var p *plan.Plan
+	var opts planfmt.Options
+	if *env != "" {
+		if len(positional) > 0 || (*file == "") == (*source == "") {
+			return fail(stderr, errors.New("plan --env: give one of --release FILE or --source ENV, and no BASE NEW"))
+		}
+		p, opts, err = serverPlan(ctx, apiclient.New(*server, *token), *env, *file, *source, inFormat)
+	} else {
+		if len(positional) != 2 {
+			fmt.Fprintf(stderr, "ferry plan: expected 2 arguments, BASE and NEW, got %d\n", len(positional))
+			fs.Usage()
+			return exitError
+		}
+		p, opts, err = offlinePlan(positional[0], positional[1], inFormat)
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	opts.Color = useColor
 
-	basePath, newPath := positional[0], positional[1]
-	releases, err := loader.LoadAll(inFormat, basePath, newPath)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	base, candidate := releases[0], releases[1]
-	p, err := plan.Compute(plan.Input{Base: base, Candidate: candidate})
-	if err != nil {
-		return fail(stderr, err)
-	}
-	opts := planfmt.Options{
-		Base:      label(basePath, base, p.BaseRelease),
-		Candidate: label(newPath, candidate, p.Release),
-		Color:     useColor,
-	}
 	if err := planfmt.Write(stdout, outFormat, p, opts); err != nil {
 		return fail(stderr, fmt.Errorf("writing the plan: %w", err))
 	}
@@ -86,6 +97,43 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return exitChanges
 	}
 	return exitOK
+}
+
+// offlinePlan plans two release files.
+func offlinePlan(basePath, newPath string, f loader.Format) (*plan.Plan, planfmt.Options, error) {
+	releases, err := loader.LoadAll(f, basePath, newPath)
+	if err != nil {
+		return nil, planfmt.Options{}, err
+	}
+	base, candidate := releases[0], releases[1]
+	p, err := plan.Compute(plan.Input{Base: base, Candidate: candidate})
+	if err != nil {
+		return nil, planfmt.Options{}, err
+	}
+	return p, planfmt.Options{Base: label(basePath, base, p.BaseRelease), Candidate: label(newPath, candidate, p.Release)}, nil
+}
+
+// serverPlan asks a server to plan a release file, or what source runs, against
+// what env runs.
+func serverPlan(ctx context.Context, c *apiclient.Client, env, file, source string, f loader.Format) (*plan.Plan, planfmt.Options, error) {
+	var releaseID string
+	candidate := source
+	if file != "" {
+		r, err := loader.Load(file, f)
+		if err != nil {
+			return nil, planfmt.Options{}, err
+		}
+		h, err := c.PutRelease(ctx, release.Canonical(r))
+		if err != nil {
+			return nil, planfmt.Options{}, fmt.Errorf("uploading %s: %w", file, err)
+		}
+		releaseID, candidate = h.ID, label(file, r, h.ID)
+	}
+	p, err := c.Preview(ctx, env, releaseID, source)
+	if err != nil {
+		return nil, planfmt.Options{}, err
+	}
+	return p, planfmt.Options{Base: fmt.Sprintf("%s at version %d", env, p.BaseVersion), Candidate: candidate}, nil
 }
 
 // label names a release for people: its path and its name or short id.

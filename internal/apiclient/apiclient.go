@@ -20,6 +20,7 @@ import (
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
@@ -157,6 +158,20 @@ func (c *Client) History(ctx context.Context, name string, limit int, token stri
 	}
 	var h httpapi.HistoryPage
 	return &h, c.do(ctx, "GET", envPath(name, "/history?"+q.Encode()), nil, &h)
+}
+
+// Preview plans a stored release (or, with source, what that environment runs)
+// against what env runs now.
+func (c *Client) Preview(ctx context.Context, env, releaseID, source string) (*plan.Plan, error) {
+	q := url.Values{}
+	if releaseID != "" {
+		q.Set("release_id", releaseID)
+	}
+	if source != "" {
+		q.Set("source", source)
+	}
+	var p plan.Plan
+	return &p, c.do(ctx, "GET", envPath(env, "/plan?"+q.Encode()), nil, &p)
 }
 
 // PutEnvironment creates an environment or sets its policy.

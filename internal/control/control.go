@@ -38,8 +38,10 @@ import (
 
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
@@ -223,4 +225,38 @@ func apiCode(err error) string {
 		return apiErr.ErrorCode()
 	}
 	return ""
+}
+
+// Preview plans a stored release, or what the source environment runs, against
+// what env runs now, without starting anything or storing the plan.
+// Codes: invalid, not_found.
+func (s *Service) Preview(ctx context.Context, env, releaseID, source string) (*plan.Plan, error) {
+	if (releaseID == "") == (source == "") {
+		return nil, fault.Errorf(fault.Invalid, "name either release_id or source, not both or neither")
+	}
+	target, err := s.store().GetEnvironment(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if source != "" {
+		src, err := s.store().GetEnvironment(ctx, source)
+		if err != nil {
+			return nil, err
+		}
+		if src.Current == nil {
+			return nil, fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", source)
+		}
+		releaseID = src.Current.ReleaseID
+	}
+	cand, err := s.store().GetRelease(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	var base *release.Release
+	if target.Current != nil {
+		if base, err = s.store().GetRelease(ctx, target.Current.ReleaseID); err != nil {
+			return nil, err
+		}
+	}
+	return plan.Compute(plan.Input{Target: target.Name, BaseVersion: target.Version, Base: base, Candidate: cand})
 }

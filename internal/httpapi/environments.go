@@ -90,6 +90,17 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ policy.Identi
 	return writeJSON(w, http.StatusOK, HistoryPage{History: entries, NextPageToken: next})
 }
 
+// previewPlan plans ?release_id= or ?source= against what the environment runs,
+// without starting a promotion.
+func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
+	q := r.URL.Query()
+	p, err := s.Control.Preview(r.Context(), r.PathValue("name"), q.Get("release_id"), q.Get("source"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
 	var req control.EnvironmentRequest
 	if err := decode(w, r, MaxBody, &req); err != nil {

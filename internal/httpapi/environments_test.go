@@ -42,6 +42,32 @@ func TestEnvironments(t *testing.T) {
 	a.expectError(404, "not_found", "GET", "/api/environments/qa/history", "ana", nil, "qa")
 }
 
+func TestPreviewPlan(t *testing.T) {
+	a := newAPI(t)
+	v1 := a.release("v1", "orders=model")
+	a.start("dev", v1, "ci")
+	v2 := a.release("v2", "orders=seed", "customers=model")
+	var p struct {
+		Target      string
+		BaseVersion int64 `json:"base_version"`
+		Summary     struct{ Breaking, Added int }
+	}
+	a.expect(http.StatusOK, "GET", "/api/environments/dev/plan?release_id="+v2, "ana", nil, &p)
+	if p.Target != "dev" || p.BaseVersion != 1 || p.Summary.Breaking != 1 || p.Summary.Added != 1 {
+		t.Errorf("preview %+v", p)
+	}
+	a.expect(http.StatusOK, "GET", "/api/environments/prod/plan?source=dev", "ana", nil, &p)
+	if p.Target != "prod" || p.BaseVersion != 0 || p.Summary.Added != 1 {
+		t.Errorf("preview from dev %+v", p)
+	}
+	if a.env("prod").Version != 0 {
+		t.Errorf("a preview changed prod")
+	}
+	a.expectError(400, "invalid", "GET", "/api/environments/dev/plan", "ana", nil, "release_id or source")
+	a.expectError(400, "invalid", "GET", "/api/environments/dev/plan?source=prod", "ana", nil, "runs nothing yet")
+	a.expectError(404, "not_found", "GET", "/api/environments/dev/plan?release_id=sha256:00", "ana", nil)
+}
+
 func TestEnvironmentAdministration(t *testing.T) {
 	a := newAPI(t)
 	pol := map[string]any{"approval": "always", "approvers": []string{"group:sre"}, "min_approvals": 1}

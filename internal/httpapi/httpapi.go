@@ -80,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	api("PUT /api/environments/{name}", s.putEnvironment)
 	api("DELETE /api/environments/{name}", s.deleteEnvironment)
 	api("GET /api/environments/{name}/history", s.history)
+	api("GET /api/environments/{name}/plan", s.previewPlan)
 	api("GET /api/environments/{name}/policy", s.getPolicy)
 	api("PUT /api/environments/{name}/policy", s.putPolicy)
 	api("POST /api/environments/{name}/extend", s.extend)

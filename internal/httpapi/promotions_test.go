@@ -19,7 +19,7 @@ func TestEveryRouteNeedsAnIdentity(t *testing.T) {
 		{"GET", "/api/promotions/p1"}, {"POST", "/api/promotions/p1/approve"}, {"POST", "/api/promotions/p1/reject"},
 		{"POST", "/api/promotions/p1/cancel"}, {"GET", "/api/environments"}, {"GET", "/api/environments/prod"},
 		{"PUT", "/api/environments/prod"}, {"DELETE", "/api/environments/prod"}, {"GET", "/api/environments/prod/history"},
-		{"GET", "/api/environments/prod/policy"}, {"PUT", "/api/environments/prod/policy"},
+		{"GET", "/api/environments/prod/plan?source=dev"}, {"GET", "/api/environments/prod/policy"}, {"PUT", "/api/environments/prod/policy"},
 		{"POST", "/api/environments/prod/extend"}, {"POST", "/api/environments/prod/freeze"},
 		{"POST", "/api/environments/prod/unfreeze"}, {"POST", "/api/environments/prod/rollback"},
 		{"POST", "/api/releases"}, {"GET", "/api/releases/sha256:x"},
