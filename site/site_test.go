@@ -28,14 +28,7 @@ func TestAssets(t *testing.T) {
 		regexp.MustCompile(`(src|href)=["']?(https?:)?//`), // another origin
 		regexp.MustCompile(`import .* from ['"]https?:`),
 	}
-	err := fs.WalkDir(site.Files, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(site.Files, path)
-		if err != nil {
-			return err
-		}
+	err := eachAsset(func(path string, data []byte) error {
 		for _, re := range forbidden {
 			if loc := re.FindIndex(data); loc != nil {
 				t.Errorf("%s: %q breaks the page's CSP rules", path, data[loc[0]:loc[1]])
@@ -63,14 +56,7 @@ func BenchmarkAssets(b *testing.B) {
 	var raw, zipped int
 	for range b.N {
 		raw, zipped = 0, 0
-		err := fs.WalkDir(site.Files, ".", func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := fs.ReadFile(site.Files, path)
-			if err != nil {
-				return err
-			}
+		err := eachAsset(func(_ string, data []byte) error {
 			var buf bytes.Buffer
 			zw := gzip.NewWriter(&buf)
 			if _, err := zw.Write(data); err != nil {
@@ -88,4 +74,18 @@ func BenchmarkAssets(b *testing.B) {
 	}
 	b.ReportMetric(float64(raw), "asset-bytes")
 	b.ReportMetric(float64(zipped), "gzip-bytes")
+}
+
+// eachAsset calls fn with every file of the page.
+func eachAsset(fn func(path string, data []byte) error) error {
+	return fs.WalkDir(site.Files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(site.Files, path)
+		if err != nil {
+			return err
+		}
+		return fn(path, data)
+	})
 }

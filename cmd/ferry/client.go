@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,14 +58,9 @@ func runClient(ctx context.Context, cmd clientCommand, args []string, stdout, st
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
-	positional, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitError
+	positional, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	if cmd.nargs >= 0 && len(positional) != cmd.nargs {
 		fmt.Fprintf(stderr, "ferry %s: expected %d argument(s), %s, got %d\n", cmd.name, cmd.nargs, cmd.args, len(positional))

@@ -44,14 +44,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	endpoint := fs.String("dynamodb-endpoint", "", "keep the state in DynamoDB at this endpoint (such as DynamoDB Local) instead")
 	table := fs.String("table", "ferry", "the DynamoDB table, with --dynamodb-endpoint")
 	users := fs.String("users", "", "the identity file: bearer tokens, users, groups and admins (default DATA/users.json)")
-	positional, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitError
+	positional, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	if len(positional) > 0 {
 		fmt.Fprintf(stderr, "ferry local: unexpected argument %q\n", positional[0])

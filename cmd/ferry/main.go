@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -105,6 +106,22 @@ func buildVersion() string {
 		return info.Main.Version
 	}
 	return "dev"
+}
+
+// parseFlags parses a command's flags with parseArgs and returns the positional
+// arguments; done says the command ends with code: after printing the usage for
+// -h, or after the flag package reported an error.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (positional []string, code int, done bool) {
+	positional, err := parseArgs(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return nil, exitOK, true
+	case err != nil:
+		return nil, exitError, true // the flag package has printed the error and usage
+	}
+	return positional, exitOK, false
 }
 
 // parseArgs parses flags that may come before, between or after the positional

@@ -49,14 +49,9 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	source := fs.String("source", "", "with --env: plan what this environment runs instead")
 	server := fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "with --env: the Ferry server")
 	token := fs.String("token", os.Getenv("FERRY_TOKEN"), "with --env: the bearer token")
-	positional, err := parseArgs(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitError // the flag package has printed the error and usage
+	positional, code, done := parseFlags(fs, args, stdout)
+	if done {
+		return code
 	}
 	outFormat, err := planfmt.ParseFormat(*format)
 	if err != nil {

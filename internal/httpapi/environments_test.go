@@ -149,7 +149,7 @@ func TestExtend(t *testing.T) {
 	if e := a.env("pr-7"); e.ExpiresAt == nil || !e.ExpiresAt.Equal(a.clock.Now().Add(24*time.Hour)) {
 		t.Fatalf("expiry %v", e.ExpiresAt)
 	}
-	a.clock.add(time.Hour)
+	a.clock.Add(time.Hour)
 	var env environment.Environment
 	a.expect(http.StatusOK, "POST", "/api/environments/pr-7/extend", "ci", `{"ttl":"72h"}`, &env)
 	if !env.ExpiresAt.Equal(a.clock.Now().Add(72 * time.Hour)) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fakeclock"
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/local"
 	"github.com/ferrydev/ferry/internal/policy"
@@ -24,24 +25,6 @@ import (
 )
 
 var ctx = context.Background()
-
-// clock is a time the test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // countingSFN counts the task answers the API sends Step Functions.
 type countingSFN struct {
@@ -91,7 +74,7 @@ const crowd = 20
 type api struct {
 	t      *testing.T
 	s      *local.System
-	clock  *clock
+	clock  *fakeclock.Clock
 	tokens map[string]string
 	sfn    *countingSFN
 	// seen keeps every response body and log line, to look for the task tokens
@@ -104,7 +87,7 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
-	a := &api{t: t, clock: &clock{now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, tokens: map[string]string{}, taskTokens: map[string]bool{}}
+	a := &api{t: t, clock: fakeclock.New(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)), tokens: map[string]string{}, taskTokens: map[string]bool{}}
 	cfg := identity.Config{Admins: []string{"group:admins"}}
 	add := func(name string, groups ...string) {
 		a.tokens[name] = identity.NewToken()
@@ -251,7 +234,7 @@ func (a *api) start(env, releaseID, user string) *promotion.Promotion {
 func (a *api) awaiting() *promotion.Promotion {
 	a.t.Helper()
 	a.start("prod", a.release("v1", "orders=model"), "ci")
-	a.clock.add(time.Minute)
+	a.clock.Add(time.Minute)
 	p := a.start("prod", a.release("v2", "orders=seed"), "ci")
 	if p.State != promotion.AwaitingApproval || p.TaskToken == "" {
 		a.t.Fatalf("promotion %s is %s, not awaiting approval", p.ID, p.State)

@@ -313,7 +313,7 @@ func TestReject(t *testing.T) {
 func TestExpired(t *testing.T) {
 	a := newAPI(t)
 	p := a.awaiting()
-	a.clock.add(time.Hour)
+	a.clock.Add(time.Hour)
 	a.expectError(410, "gone", "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""),
 		"expired at 2026-11-01T11:01:00Z")
 	a.s.Emulator.Tick()

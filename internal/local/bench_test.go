@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fakeclock"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
@@ -29,7 +30,7 @@ func benchSystem(b *testing.B, backend string) *System {
 	if backend == "dynamo" {
 		table = fmt.Sprintf("ferry-bench-%d", time.Now().UnixNano())
 	}
-	s := boot(b, b.TempDir(), &clock{now: time.Now()}, table)
+	s := boot(b, b.TempDir(), fakeclock.New(time.Now()), table)
 	s.Pipeline.Now = time.Now
 	s.Emulator.Now = time.Now
 	b.Cleanup(func() { s.Close() })

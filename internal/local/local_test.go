@@ -7,12 +7,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fakeclock"
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -22,26 +22,8 @@ import (
 
 var ctx = context.Background()
 
-// clock is a time the test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // boot starts a system in dir on loopback; with dynamo, on DynamoDB Local.
-func boot(tb testing.TB, dir string, c *clock, dynamoTable string) *System {
+func boot(tb testing.TB, dir string, c *fakeclock.Clock, dynamoTable string) *System {
 	tb.Helper()
 	cfg := Config{Addr: "127.0.0.1:0", DataDir: dir, Now: c.Now, Tick: time.Hour}
 	if dynamoTable != "" {
@@ -72,14 +54,14 @@ func stores(t *testing.T) []string {
 type world struct {
 	t       *testing.T
 	s       *System
-	clock   *clock
+	clock   *fakeclock.Clock
 	healthy bool
 	seq     int
 }
 
 func newWorld(t *testing.T, backend string) *world {
 	t.Helper()
-	w := &world{t: t, clock: &clock{now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}, healthy: true}
+	w := &world{t: t, clock: fakeclock.New(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)), healthy: true}
 	table := ""
 	if backend == "dynamo" {
 		table = fmt.Sprintf("ferry-local-%d", time.Now().UnixNano())
@@ -229,7 +211,7 @@ func TestScenarios(t *testing.T) {
 				w := newWorld(t, backend)
 				w.promote("prod", "a=model")
 				id := w.promote("prod", "a=seed")
-				w.clock.add(61 * time.Minute)
+				w.clock.Add(61 * time.Minute)
 				w.s.Emulator.Tick()
 				w.s.Emulator.Settle()
 				if p := w.promotion(id); p.State != promotion.Expired || w.env("prod").Lock != nil {
@@ -297,7 +279,7 @@ func TestScenarios(t *testing.T) {
 // restart of the whole system and is approved after it.
 func TestDemoAndRestart(t *testing.T) {
 	dir := t.TempDir()
-	c := &clock{now: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC))
 	s := boot(t, dir, c, "")
 	if err := Seed(ctx, s); err != nil {
 		t.Fatal(err)
@@ -320,7 +302,7 @@ func TestDemoAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c.add(10 * time.Minute)
+	c.Add(10 * time.Minute)
 	s = boot(t, dir, c, "")
 	defer s.Close()
 	w.s = s
