@@ -112,7 +112,7 @@ func offlinePlan(basePath, newPath string, f loader.Format) (*plan.Plan, planfmt
 // what env runs.
 func serverPlan(ctx context.Context, c *apiclient.Client, env, file, source string, f loader.Format) (*plan.Plan, planfmt.Options, error) {
 	var releaseID string
-	candidate := source
+	candidate := "what " + source + " runs"
 	if file != "" {
 		r, err := loader.Load(file, f)
 		if err != nil {

@@ -9,7 +9,9 @@
 //     identity, and sends the task exactly one answer: SendTaskSuccess from the
 //     decision whose recorded count first reaches min_approvals (the store returns
 //     exact counts), SendTaskFailure with error Rejected from the first rejection.
-//     A decision after that, after expiry or after the end gets gone.
+//     A decision after that, after expiry or after the end gets gone. Approvals
+//     racing the one that reached the quorum may still be recorded (they passed
+//     the checks first); they never answer the task again.
 //   - Cancelling is allowed to the requester and to admins, and only before
 //     anything is applied (PLANNING, AWAITING_APPROVAL): the execution is stopped
 //     first, then the promotion is marked CANCELLED and the lock released.

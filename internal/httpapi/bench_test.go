@@ -39,10 +39,12 @@ func BenchmarkReads(b *testing.B) {
 			url := s.URL + bench.path
 			var mu sync.Mutex
 			var latencies []time.Duration
+			var size int64
 			b.SetParallelism(8)
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				var mine []time.Duration
+				var n int64
 				for pb.Next() {
 					t0 := time.Now()
 					req, _ := http.NewRequest("GET", url, nil)
@@ -52,7 +54,7 @@ func BenchmarkReads(b *testing.B) {
 						b.Error(err)
 						return
 					}
-					_, _ = io.Copy(io.Discard, resp.Body)
+					n, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
 						b.Errorf("status %d", resp.StatusCode)
@@ -62,6 +64,7 @@ func BenchmarkReads(b *testing.B) {
 				}
 				mu.Lock()
 				latencies = append(latencies, mine...)
+				size = max(size, n)
 				mu.Unlock()
 			})
 			elapsed := time.Since(start)
@@ -69,6 +72,7 @@ func BenchmarkReads(b *testing.B) {
 			if len(latencies) > 0 {
 				b.ReportMetric(float64(len(latencies))/elapsed.Seconds(), "req/s")
 				b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(size), "resp-bytes")
 			}
 		})
 	}

@@ -10,7 +10,10 @@
 //   - Every /api route needs an identity (401 without). GET never changes state.
 //   - Request bodies are limited (MaxBody, MaxReleaseBody for releases), unknown
 //     fields and trailing data are refused.
-//   - Lists are paginated with limit and page_token; page_token is opaque.
+//   - Lists are paginated with limit and page_token; page_token is opaque. A
+//     state filter on an environment's promotions applies within each page, so a
+//     page may hold fewer than limit.
+//   - Immutable records (plans, release headers) are cached in memory, bounded.
 //   - Every response carries a strict Content-Security-Policy and no-sniff; API
 //     responses are not cached.
 //   - A promotion's task token is never part of a response: the promotion's JSON
