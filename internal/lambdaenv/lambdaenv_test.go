@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/ferrydev/ferry/internal/pipeline"
 )
@@ -79,5 +82,53 @@ func TestExecutionAlive(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.err || tt.f.asked != "arn:aws:states:us-east-1:1:execution:ferry:p1" {
 			t.Errorf("%s: %v, %v (asked %s)", tt.name, got, err, tt.f.asked)
 		}
+	}
+}
+
+// TestAPIThroughAPIGateway sends API Gateway events through the same adapter
+// functions/api uses: people with JWT claims under /api, CI with its IAM caller
+// under /ci/api, the page without sign-in.
+func TestAPIThroughAPIGateway(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("TABLE_NAME", "ferry")
+	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
+	t.Setenv("ADMINS", "group:platform, root@example.com")
+	t.Setenv("GROUPS_CLAIM", "cognito:groups")
+	cfg, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := API(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapter := httpadapter.NewV2(handler)
+	tests := []struct {
+		name, path string
+		auth       *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+		status     int
+		says       string
+	}{
+		{"a person", "/api/me", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+			Claims: map[string]string{"email": "ana@example.com", "cognito:groups": "[platform]"}}}, 200, `{"admin":true,"groups":["platform"],"subject":"ana@example.com"}`},
+		{"CI", "/ci/api/me", &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{
+			UserARN: "arn:aws:sts::123456789012:assumed-role/ci/run"}}, 200, `"subject":"arn:aws:sts::123456789012:assumed-role/ci/run"`},
+		{"no authorizer", "/api/me", nil, 401, `"code":"unauthorized"`},
+		{"the page", "/", nil, 200, "<title>Ferry</title>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := adapter.ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: tt.path,
+				RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: tt.auth,
+					HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: tt.path}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.says) || resp.Headers["Content-Security-Policy"] == "" {
+				t.Errorf("%d %v %s", resp.StatusCode, resp.Headers, resp.Body)
+			}
+		})
 	}
 }
