@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/ferrydev/ferry/internal/apiclient"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -26,7 +28,9 @@ const (
 
 const clientHelp = `
 The server is --server or $FERRY_SERVER (default http://127.0.0.1:8080), the
-bearer token --token or $FERRY_TOKEN (ferry local prints its tokens).
+bearer token --token or $FERRY_TOKEN (ferry local prints its tokens). In AWS, CI
+may sign with its AWS credentials instead: --aws-iam (or FERRY_AUTH=aws-iam) with
+the server's /ci address, https://ID.execute-api.REGION.amazonaws.com/ci.
 
 Exit codes: 0 success (a promotion SUCCEEDED or had NO_CHANGES); 1 an error;
 with --wait or ferry wait: 3 FAILED or ROLLED_BACK, 4 REJECTED, 5 EXPIRED,
@@ -53,8 +57,7 @@ func runClient(ctx context.Context, cmd clientCommand, args []string, stdout, st
 		fmt.Fprintf(fs.Output(), "Usage: ferry %s [flags] %s\n\n%s\n%s", cmd.name, cmd.args, cmd.summary, clientHelp)
 		fs.PrintDefaults()
 	}
-	server := fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "the Ferry server")
-	token := fs.String("token", os.Getenv("FERRY_TOKEN"), "the bearer token")
+	conn := addConnectionFlags(fs)
 	if cmd.flags != nil {
 		cmd.flags(fs)
 	}
@@ -66,11 +69,42 @@ func runClient(ctx context.Context, cmd clientCommand, args []string, stdout, st
 		fmt.Fprintf(stderr, "ferry %s: expected %d argument(s), %s, got %d\n", cmd.name, cmd.nargs, cmd.args, len(positional))
 		return exitError
 	}
-	code, err := cmd.run(ctx, apiclient.New(*server, *token), positional, stdout)
+	c, err := conn.client(ctx)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	code, err = cmd.run(ctx, c, positional, stdout)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	return code
+}
+
+// connection is how a command reaches its server.
+type connection struct {
+	server, token *string
+	awsIAM        *bool
+}
+
+func addConnectionFlags(fs *flag.FlagSet) connection {
+	return connection{
+		server: fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "the Ferry server"),
+		token:  fs.String("token", os.Getenv("FERRY_TOKEN"), "the bearer token"),
+		awsIAM: fs.Bool("aws-iam", os.Getenv("FERRY_AUTH") == "aws-iam", "sign requests with AWS credentials (SigV4) instead of a token"),
+	}
+}
+
+// client builds the API client, loading AWS credentials when asked to sign.
+func (c connection) client(ctx context.Context) (*apiclient.Client, error) {
+	client := apiclient.New(*c.server, *c.token)
+	if *c.awsIAM {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS configuration: %w", err)
+		}
+		client.Sign = apiclient.SigV4(awsCfg.Credentials, awsCfg.Region)
+	}
+	return client, nil
 }
 
 func envOr(name, def string) string {

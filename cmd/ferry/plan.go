@@ -47,8 +47,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	env := fs.String("env", "", "plan against what this environment runs, on a server")
 	file := fs.String("release", "", "with --env: the release to plan (file, dbt manifest or directory)")
 	source := fs.String("source", "", "with --env: plan what this environment runs instead")
-	server := fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "with --env: the Ferry server")
-	token := fs.String("token", os.Getenv("FERRY_TOKEN"), "with --env: the bearer token")
+	conn := addConnectionFlags(fs)
 	positional, code, done := parseFlags(fs, args, stdout)
 	if done {
 		return code
@@ -71,7 +70,10 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(positional) > 0 || (*file == "") == (*source == "") {
 			return fail(stderr, errors.New("plan --env: give one of --release FILE or --source ENV, and no BASE NEW"))
 		}
-		p, opts, err = serverPlan(ctx, apiclient.New(*server, *token), *env, *file, *source, inFormat)
+		var c *apiclient.Client
+		if c, err = conn.client(ctx); err == nil {
+			p, opts, err = serverPlan(ctx, c, *env, *file, *source, inFormat)
+		}
 	} else {
 		if len(positional) != 2 {
 			fmt.Fprintf(stderr, "ferry plan: expected 2 arguments, BASE and NEW, got %d\n", len(positional))

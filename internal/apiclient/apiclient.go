@@ -6,6 +6,8 @@ package apiclient
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
@@ -27,11 +32,27 @@ import (
 
 // Client calls one Ferry server.
 type Client struct {
-	// Server is the server's base URL, such as http://127.0.0.1:8080.
+	// Server is the server's base URL, such as http://127.0.0.1:8080, or in AWS
+	// https://ID.execute-api.REGION.amazonaws.com, with /ci for the IAM routes.
 	Server string
 	// Token is sent as a bearer token.
 	Token string
-	HTTP  *http.Client
+	// Sign, when set, signs each request instead (SigV4, for the IAM routes).
+	Sign func(r *http.Request, body []byte) error
+	HTTP *http.Client
+}
+
+// SigV4 signs requests for API Gateway's IAM authorizer with credentials.
+func SigV4(credentials aws.CredentialsProvider, region string) func(*http.Request, []byte) error {
+	signer := v4.NewSigner()
+	return func(r *http.Request, body []byte) error {
+		creds, err := credentials.Retrieve(r.Context())
+		if err != nil {
+			return fmt.Errorf("AWS credentials for signing: %w", err)
+		}
+		sum := sha256.Sum256(body)
+		return signer.SignHTTP(r.Context(), creds, r, hex.EncodeToString(sum[:]), "execute-api", region, time.Now())
+	}
 }
 
 // New returns a client of server with token.
@@ -42,26 +63,30 @@ func New(server, token string) *Client {
 // do sends a request with body (raw bytes, or a value sent as JSON, or nil) and
 // decodes the answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		r = bytes.NewReader(b)
+		payload = b
 	default:
-		data, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if payload, err = json.Marshal(b); err != nil {
 			return err
 		}
-		r = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.Server+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, c.Server+path, bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.Token != "" {
+	switch {
+	case c.Sign != nil:
+		if err := c.Sign(req, payload); err != nil {
+			return err
+		}
+	case c.Token != "":
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	resp, err := c.HTTP.Do(req)

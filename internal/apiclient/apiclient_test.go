@@ -1,0 +1,90 @@
+package apiclient
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/fault"
+)
+
+// TestSigV4 checks a signed request as API Gateway would: the signature over the
+// method, path, headers and body, recomputed from what arrived.
+func TestSigV4(t *testing.T) {
+	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
+	var got, want string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got = r.Header.Get("Authorization")
+		if !strings.Contains(got, "SignedHeaders=") {
+			t.Errorf("not signed: %q", got)
+			return
+		}
+		at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+		if err != nil {
+			t.Error(err)
+		}
+		again := r.Clone(context.Background())
+		signed := strings.Split(strings.Split(strings.Split(got, "SignedHeaders=")[1], ",")[0], ";")
+		for name := range again.Header {
+			if !slices.Contains(signed, strings.ToLower(name)) {
+				again.Header.Del(name) // as API Gateway, recompute over the headers signed
+			}
+		}
+		again.URL.Scheme, again.URL.Host = "http", r.Host
+		sum := sha256.Sum256(body)
+		c, _ := creds.Retrieve(context.Background())
+		if err := v4.NewSigner().SignHTTP(context.Background(), c, again, hex.EncodeToString(sum[:]), "execute-api", "eu-west-1", at); err != nil {
+			t.Error(err)
+		}
+		want = again.Header.Get("Authorization")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"p1","state":"PLANNING"}`))
+	}))
+	defer srv.Close()
+	c := New(srv.URL+"/ci", "")
+	c.Sign = SigV4(aws.NewCredentialsCache(creds), "eu-west-1")
+	p, err := c.Start(context.Background(), control.StartRequest{Environment: "prod", Source: "staging"})
+	if err != nil || p.ID != "p1" {
+		t.Fatalf("Start = %+v, %v", p, err)
+	}
+	if !strings.HasPrefix(got, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") || !strings.Contains(got, "/eu-west-1/execute-api/aws4_request") || got != want {
+		t.Errorf("Authorization %q, recomputed %q", got, want)
+	}
+}
+
+func TestServerErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer fy_token" {
+			t.Errorf("Authorization %q", r.Header.Get("Authorization"))
+		}
+		switch r.URL.Path {
+		case "/api/promotions/gone":
+			w.WriteHeader(http.StatusGone)
+			_, _ = w.Write([]byte(`{"error":{"code":"gone","message":"promotion gone expired at noon"}}`))
+		default:
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte(`<html>bad gateway</html>`))
+		}
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "fy_token")
+	if _, err := c.Promotion(context.Background(), "gone"); fault.ErrorCode(err) != fault.Gone || fault.ErrorMessage(err) != "promotion gone expired at noon" {
+		t.Errorf("gone: %v", err)
+	}
+	if _, err := c.Promotion(context.Background(), "other"); err == nil || !strings.Contains(err.Error(), "502 Bad Gateway") {
+		t.Errorf("a proxy's error page: %v", err)
+	}
+}
