@@ -54,5 +54,8 @@ export async function environmentView({ main }, name) {
       h('dt', {}, 'Required checks'), h('dd', {}, (pol.required_checks || []).join(', ') || '–'),
       h('dt', {}, 'Upstream'), h('dd', {}, pol.upstream ? `${pol.upstream}${pol.soak ? `, soak ${pol.soak}` : ''}` : '–'))),
     h('section', { class: 'card' }, h('h2', {}, 'History'), h('div', { class: 'scroll' }, history)),
-    h('section', { class: 'card' }, h('h2', {}, 'Recent promotions'), recent));
+    h('section', { class: 'card' }, h('h2', {}, 'Recent promotions'), recent),
+    h('section', { class: 'card' }, h('h2', {}, 'Changes to its settings'),
+      (e.changes || []).length === 0 ? h('p', { class: 'empty' }, 'None recorded.')
+        : h('ul', { id: 'changes' }, [...e.changes].reverse().map((c) => h('li', {}, time(c.at), ' ', h('strong', {}, c.by), ': ', c.what)))));
 }

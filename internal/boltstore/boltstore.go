@@ -146,7 +146,7 @@ func (s *Store) SaveEnvironment(_ context.Context, env *environment.Environment)
 		if cur.Revision != env.Revision {
 			return fault.Errorf(fault.Conflict, "environment %q changed since it was read (revision %d, not %d)", env.Name, cur.Revision, env.Revision)
 		}
-		cur.Policy, cur.Freeze, cur.ExpiresAt, cur.Ephemeral = env.Policy, env.Freeze, env.ExpiresAt, env.Ephemeral
+		cur.Policy, cur.Freeze, cur.ExpiresAt, cur.Ephemeral, cur.Changes = env.Policy, env.Freeze, env.ExpiresAt, env.Ephemeral, env.Changes
 		cur.UpdatedAt = env.UpdatedAt
 		cur.Revision++
 		if err := putJSON(tx.Bucket(bucketEnv), []byte(env.Name), cur); err != nil {

@@ -2,6 +2,8 @@ package control
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/environment"
@@ -16,8 +18,9 @@ type EnvironmentRequest struct {
 	Ephemeral bool `json:"ephemeral,omitempty"`
 }
 
-// PutEnvironment creates an environment, or sets the policy of one that exists.
-// It reports whether it created it. Admins only. Codes: forbidden, invalid,
+// PutEnvironment creates an environment, or sets the policy of one that exists
+// (a policy that changes nothing is not saved). It reports whether it created it.
+// Every change is recorded in the environment, with who made it. Admins only. Codes: forbidden, invalid,
 // conflict (changed meanwhile).
 func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name string, req EnvironmentRequest) (*environment.Environment, bool, error) {
 	if err := s.admin(who, "change environments"); err != nil {
@@ -28,6 +31,7 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 	switch {
 	case fault.ErrorCode(err) == fault.NotFound:
 		env = &environment.Environment{Name: name, Policy: req.Policy, Ephemeral: req.Ephemeral, CreatedAt: now, UpdatedAt: now}
+		env.Record(environment.Change{At: now, By: who.Subject, What: "created"})
 		if req.Ephemeral {
 			expires := now.Add(req.Policy.WithDefaults().TTL.D())
 			env.ExpiresAt = &expires
@@ -42,7 +46,12 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 	if req.Ephemeral != env.Ephemeral {
 		return nil, false, fault.Errorf(fault.Invalid, "ephemeral: environment %s is ephemeral=%t; delete and create it to change that", name, env.Ephemeral)
 	}
+	changed := policy.Diff(env.Policy, req.Policy)
+	if len(changed) == 0 {
+		return env, false, nil
+	}
 	env.Policy, env.UpdatedAt = req.Policy, now
+	env.Record(environment.Change{At: now, By: who.Subject, What: "policy: " + strings.Join(changed, "; ")})
 	if err := env.Validate(); err != nil {
 		return nil, false, fault.Errorf(fault.Invalid, "%v", err)
 	}
@@ -77,9 +86,9 @@ func (s *Service) Freeze(ctx context.Context, who policy.Identity, name string, 
 	if !req.Until.After(now) {
 		return nil, fault.Errorf(fault.Invalid, "until: %s is not in the future", stamp(req.Until))
 	}
-	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+	return s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
 		env.Freeze = &environment.Freeze{Owner: who.Subject, Reason: req.Reason, Until: req.Until}
-		return nil
+		return fmt.Sprintf("frozen until %s: %s", stamp(req.Until), req.Reason), nil
 	})
 }
 
@@ -89,41 +98,46 @@ func (s *Service) Unfreeze(ctx context.Context, who policy.Identity, name string
 	if err := s.admin(who, "unfreeze environments"); err != nil {
 		return nil, err
 	}
-	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+	return s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
 		env.Freeze = nil
-		return nil
+		return "unfrozen", nil
 	})
 }
 
 // Extend moves an ephemeral environment's expiry to now plus ttl (the policy's
 // ttl when 0). Codes: invalid (not ephemeral, bad ttl), not_found, conflict.
-func (s *Service) Extend(ctx context.Context, name string, ttl time.Duration) (*environment.Environment, error) {
+func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, ttl time.Duration) (*environment.Environment, error) {
 	if ttl < 0 {
 		return nil, fault.Errorf(fault.Invalid, "ttl: %s is negative", ttl)
 	}
 	now := s.Pipeline.Now()
-	return s.saveEnvironment(ctx, name, func(env *environment.Environment) error {
+	return s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
 		if !env.Ephemeral {
-			return fault.Errorf(fault.Invalid, "environment %s is not ephemeral: it does not expire", name)
+			return "", fault.Errorf(fault.Invalid, "environment %s is not ephemeral: it does not expire", name)
 		}
 		if ttl == 0 {
 			ttl = env.Policy.WithDefaults().TTL.D()
 		}
 		expires := now.Add(ttl)
 		env.ExpiresAt = &expires
-		return nil
+		return "expiry moved to " + stamp(expires), nil
 	})
 }
 
-func (s *Service) saveEnvironment(ctx context.Context, name string, change func(*environment.Environment) error) (*environment.Environment, error) {
+// saveEnvironment reads an environment, lets change modify it and say how, and
+// saves it with the change recorded.
+func (s *Service) saveEnvironment(ctx context.Context, name string, who policy.Identity, change func(*environment.Environment) (string, error)) (*environment.Environment, error) {
 	env, err := s.store().GetEnvironment(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	if err := change(env); err != nil {
+	what, err := change(env)
+	if err != nil {
 		return nil, err
 	}
-	env.UpdatedAt = s.Pipeline.Now()
+	now := s.Pipeline.Now()
+	env.UpdatedAt = now
+	env.Record(environment.Change{At: now, By: who.Subject, What: what})
 	return env, s.store().SaveEnvironment(ctx, env)
 }
 

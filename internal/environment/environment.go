@@ -29,6 +29,9 @@ type Environment struct {
 	Current *Deployment `json:"current,omitempty"`
 	Lock    *Lock       `json:"lock,omitempty"`
 	Freeze  *Freeze     `json:"freeze,omitempty"`
+	// Changes are the latest changes to the policy, freeze and expiry, oldest
+	// first, at most MaxChanges.
+	Changes []Change `json:"changes,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -72,6 +75,25 @@ type Freeze struct {
 
 // Active reports whether the freeze is in force at now.
 func (f *Freeze) Active(now time.Time) bool { return f != nil && now.Before(f.Until) }
+
+// Change records who changed an environment's settings, when, and what.
+type Change struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	What string    `json:"what"`
+}
+
+// MaxChanges bounds the changes an environment keeps: they live in its record,
+// which must stay small.
+const MaxChanges = 50
+
+// Record adds a change, dropping the oldest beyond MaxChanges.
+func (e *Environment) Record(c Change) {
+	e.Changes = append(e.Changes, c)
+	if n := len(e.Changes); n > MaxChanges {
+		e.Changes = append([]Change(nil), e.Changes[n-MaxChanges:]...)
+	}
+}
 
 // SwitchKind says why an environment switched.
 type SwitchKind string

@@ -1,6 +1,7 @@
 package environment
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,15 @@ func TestLockAndFreezeTime(t *testing.T) {
 	var noFreeze *Freeze
 	if noFreeze.Active(now) || (&Freeze{Until: now}).Active(now) || !(&Freeze{Until: now.Add(time.Minute)}).Active(now) {
 		t.Error("Freeze.Active: a freeze holds strictly before its end")
+	}
+}
+
+func TestRecordKeepsTheLatestChanges(t *testing.T) {
+	var e Environment
+	for i := range MaxChanges + 5 {
+		e.Record(Change{By: "ana", What: fmt.Sprint(i)})
+	}
+	if len(e.Changes) != MaxChanges || e.Changes[0].What != "5" || e.Changes[MaxChanges-1].What != fmt.Sprint(MaxChanges+4) {
+		t.Errorf("%d changes, from %s to %s", len(e.Changes), e.Changes[0].What, e.Changes[len(e.Changes)-1].What)
 	}
 }

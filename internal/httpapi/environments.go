@@ -149,7 +149,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request, who policy.Id
 	return writeJSON(w, http.StatusOK, env.Policy)
 }
 
-func (s *Server) extend(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
+func (s *Server) extend(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
 	var req struct {
 		// TTL is the new time to live from now; the policy's ttl when empty.
 		TTL policy.Duration `json:"ttl,omitempty"`
@@ -157,7 +157,7 @@ func (s *Server) extend(w http.ResponseWriter, r *http.Request, _ policy.Identit
 	if err := decodeOptional(w, r, &req); err != nil {
 		return err
 	}
-	env, err := s.Control.Extend(r.Context(), r.PathValue("name"), req.TTL.D())
+	env, err := s.Control.Extend(r.Context(), who, r.PathValue("name"), req.TTL.D())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,16 @@ func TestEnvironmentAdministration(t *testing.T) {
 	if got.Approval != policy.Always || len(got.Approvers) != 1 {
 		t.Errorf("policy %+v", got)
 	}
+	a.expect(http.StatusOK, "PUT", "/api/environments/qa/policy", "admin", pol, nil) // the same again: nothing to record
+	var recorded []string
+	for _, c := range a.env("qa").Changes {
+		recorded = append(recorded, c.By+" "+c.What)
+	}
+	want := []string{"admin created", `admin policy: approval: "always" → "never"; approvers: ["group:sre"] → unset; min_approvals: 1 → unset`,
+		`admin policy: approval: "never" → "always"; approvers: unset → ["group:sre"]; min_approvals: unset → 1`}
+	if !slices.Equal(recorded, want) {
+		t.Errorf("changes recorded:\n%s\nwant\n%s", strings.Join(recorded, "\n"), strings.Join(want, "\n"))
+	}
 	tests := []struct {
 		name, method, path string
 		body               any
@@ -126,8 +137,9 @@ func TestFreeze(t *testing.T) {
 	until := a.clock.Now().Add(2 * time.Hour).UTC()
 	var env environment.Environment
 	a.expect(http.StatusOK, "POST", "/api/environments/dev/freeze", "admin", map[string]any{"reason": "quarter close", "until": until}, &env)
-	if env.Freeze == nil || env.Freeze.Owner != "admin" || !env.Freeze.Until.Equal(until) {
-		t.Fatalf("freeze %+v", env.Freeze)
+	if env.Freeze == nil || env.Freeze.Owner != "admin" || !env.Freeze.Until.Equal(until) ||
+		len(env.Changes) != 1 || env.Changes[0].What != "frozen until 2026-11-01T12:00:00Z: quarter close" {
+		t.Fatalf("freeze %+v, changes %+v", env.Freeze, env.Changes)
 	}
 	p := a.start("dev", a.release("v1", "orders=model"), "ci")
 	if p.State != promotion.Failed || !strings.Contains(p.Error, "frozen by admin") || !strings.Contains(p.Error, "quarter close") || a.env("dev").Version != 0 {
@@ -135,7 +147,7 @@ func TestFreeze(t *testing.T) {
 	}
 	var thawed environment.Environment
 	a.expect(http.StatusOK, "POST", "/api/environments/dev/unfreeze", "admin", nil, &thawed)
-	if thawed.Freeze != nil || a.env("dev").Freeze != nil {
+	if thawed.Freeze != nil || a.env("dev").Freeze != nil || len(thawed.Changes) != 2 || thawed.Changes[1].What != "unfrozen" {
 		t.Errorf("still frozen: %+v", thawed.Freeze)
 	}
 	if p := a.start("dev", a.release("v1", "orders=model"), "ci"); p.State != promotion.Succeeded {
@@ -152,8 +164,8 @@ func TestExtend(t *testing.T) {
 	a.clock.Add(time.Hour)
 	var env environment.Environment
 	a.expect(http.StatusOK, "POST", "/api/environments/pr-7/extend", "ci", `{"ttl":"72h"}`, &env)
-	if !env.ExpiresAt.Equal(a.clock.Now().Add(72 * time.Hour)) {
-		t.Errorf("extended to %v", env.ExpiresAt)
+	if !env.ExpiresAt.Equal(a.clock.Now().Add(72*time.Hour)) || env.Changes[len(env.Changes)-1].By != "ci" {
+		t.Errorf("extended to %v, changes %+v", env.ExpiresAt, env.Changes)
 	}
 	a.expect(http.StatusOK, "POST", "/api/environments/pr-7/extend", "ci", nil, &env)
 	if !env.ExpiresAt.Equal(a.clock.Now().Add(24 * time.Hour)) {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -200,4 +201,49 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// Diff lists the fields that differ between two policies, as
+// "field: old → new" with the values in JSON, each shortened to a line; for the
+// record of who changed what.
+func Diff(old, cur Policy) []string {
+	a, b := fields(old), fields(cur)
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var out []string
+	for _, k := range keys {
+		if string(a[k]) != string(b[k]) {
+			out = append(out, fmt.Sprintf("%s: %s → %s", k, shorten(a[k]), shorten(b[k])))
+		}
+	}
+	return out
+}
+
+// fields is a policy's JSON fields; unset ones are absent.
+func fields(p Policy) map[string]json.RawMessage {
+	data, _ := json.Marshal(p) // a Policy always marshals
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(data, &m)
+	return m
+}
+
+// shorten keeps a JSON value to a readable length; absent values read "unset".
+func shorten(v json.RawMessage) string {
+	const limit = 120
+	switch s := string(v); {
+	case s == "":
+		return "unset"
+	case len(s) > limit:
+		return strings.ToValidUTF8(s[:limit], "") + "…"
+	default:
+		return s
+	}
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,22 @@ func TestDurationJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"soak":3600}`), &p); err == nil || !strings.Contains(err.Error(), `such as "24h"`) {
 		t.Errorf("a number for a duration: %v", err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	old := Policy{Approval: Always, Approvers: []string{"ana"}}
+	cur := Policy{Approval: Always, Approvers: []string{"ana", "bo"}, MinApprovals: 2, ApprovalTimeout: Duration(time.Hour)}
+	got := Diff(old, cur)
+	want := []string{`approval_timeout: unset → "1h0m0s"`, `approvers: ["ana"] → ["ana","bo"]`, `min_approvals: unset → 2`}
+	if !slices.Equal(got, want) {
+		t.Errorf("Diff = %q, want %q", got, want)
+	}
+	if d := Diff(cur, cur); len(d) != 0 {
+		t.Errorf("Diff of a policy with itself = %q", d)
+	}
+	long := Policy{Approvers: []string{strings.Repeat("a", 200)}}
+	if d := Diff(Policy{}, long); len(d) != 1 || !strings.HasSuffix(d[0], "…") || len(d[0]) > 160 {
+		t.Errorf("a long value: %q", d)
 	}
 }

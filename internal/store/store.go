@@ -33,8 +33,8 @@ type Store interface {
 	CreateEnvironment(ctx context.Context, env *environment.Environment) error
 	// GetEnvironment returns an environment. Codes: not_found.
 	GetEnvironment(ctx context.Context, name string) (*environment.Environment, error)
-	// SaveEnvironment writes env's policy, freeze and expiry if env.Revision is the
-	// stored one, then increases env.Revision. Version, deployment and lock are
+	// SaveEnvironment writes env's policy, freeze, expiry and recorded changes if
+	// env.Revision is the stored one, then increases env.Revision. Version, deployment and lock are
 	// changed only by Switch and the lock operations. Codes: invalid, not_found,
 	// conflict (changed since read).
 	SaveEnvironment(ctx context.Context, env *environment.Environment) error

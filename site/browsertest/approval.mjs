@@ -259,6 +259,8 @@ const scenarios = {
     await page.locator('#history').waitFor();
     assert.ok((await page.locator('#history tbody tr').count()) >= 2);
     await shot(page, '12-environment-phone');
+    await page.goto(base + '/#/environments/qa');
+    await page.locator('#changes').getByText('admin: created').waitFor();
     await page.goto(base + '/#/environments');
     await page.locator('#environments').waitFor();
     await shot(page, '13-environments-phone');

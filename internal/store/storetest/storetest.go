@@ -169,6 +169,7 @@ func testSaveEnvironmentRevision(t *testing.T, s store.Store) {
 	must(t, err)
 	a.Policy.MinApprovals = 2
 	a.Freeze = &environment.Freeze{Owner: "ana", Reason: "quarter close", Until: t0.Add(time.Hour)}
+	a.Record(environment.Change{At: t0, By: "ana", What: "frozen"})
 	must(t, s.SaveEnvironment(ctx, a))
 	if a.Revision != 2 {
 		t.Errorf("revision after save %d, want 2", a.Revision)
@@ -177,7 +178,8 @@ func testSaveEnvironmentRevision(t *testing.T, s store.Store) {
 	wantCode(t, s.SaveEnvironment(ctx, b), fault.Conflict, "changed since it was read")
 	got, err := s.GetEnvironment(ctx, "prod")
 	must(t, err)
-	if got.Policy.MinApprovals != 2 || got.Freeze == nil || got.Freeze.Reason != "quarter close" {
+	if got.Policy.MinApprovals != 2 || got.Freeze == nil || got.Freeze.Reason != "quarter close" ||
+		len(got.Changes) != 1 || got.Changes[0].What != "frozen" || got.Changes[0].By != "ana" {
 		t.Errorf("saved environment %+v", got)
 	}
 	a.Policy.Approval = "sometimes"
