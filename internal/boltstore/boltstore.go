@@ -281,6 +281,9 @@ func (s *Store) Switch(_ context.Context, req store.SwitchRequest) (*environment
 		if err != nil {
 			return err
 		}
+		if p.State.Final() {
+			return store.EndedError(p)
+		}
 		e := req.Entry()
 		entry = &e
 		env.Version = e.Version

@@ -13,8 +13,10 @@
 //     racing the one that reached the quorum may still be recorded (they passed
 //     the checks first); they never answer the task again.
 //   - Cancelling is allowed to the requester and to admins, and only before
-//     anything is applied (PLANNING, AWAITING_APPROVAL): the execution is stopped
-//     first, then the promotion is marked CANCELLED and the lock released.
+//     anything is applied (PLANNING, AWAITING_APPROVAL): the promotion is marked
+//     CANCELLED and the lock released first, then the execution is stopped. A step
+//     that was already running finds the promotion ended: the store refuses to
+//     switch an environment for it, and the approval step refuses to wait.
 //   - Admins are named like approvers (identities or "group:NAME"). They alone
 //     create, delete, freeze and unfreeze environments and change policies;
 //     anyone signed in may extend an ephemeral environment, which only delays its
@@ -210,14 +212,14 @@ func (s *Service) Cancel(ctx context.Context, who policy.Identity, id string) (*
 	if p.State == promotion.Cancelled {
 		return p, nil
 	}
-	if !pipeline.Cancellable(p.State) {
-		return nil, fault.Errorf(fault.Conflict, "promotion %s is %s and can no longer be cancelled", id, p.State)
+	if p, err = s.Pipeline.Cancel(ctx, id, who.Subject); err != nil {
+		return nil, err
 	}
 	if _, err := s.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(s.executionARN(id)),
 		Error: aws.String("Cancelled"), Cause: aws.String("cancelled by " + who.Subject)}); err != nil && apiCode(err) != "ExecutionDoesNotExist" {
-		return nil, fmt.Errorf("stopping the execution of promotion %s: %w", id, err)
+		return nil, fmt.Errorf("promotion %s is cancelled, but stopping its execution failed (its steps will refuse to go on): %w", id, err)
 	}
-	return s.Pipeline.Cancel(ctx, id, who.Subject)
+	return p, nil
 }
 
 // apiCode returns the Step Functions error code of err, or "".

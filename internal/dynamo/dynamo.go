@@ -342,7 +342,11 @@ func (s *Store) Switch(ctx context.Context, req store.SwitchRequest) (*environme
 		reasons := canceled.CancellationReasons
 		switch {
 		case reasonIs(reasons, 2, "ConditionalCheckFailed"):
-			return nil, fault.Errorf(fault.NotFound, "promotion %q not found", req.PromotionID)
+			p, err := s.GetPromotion(ctx, req.PromotionID)
+			if err != nil {
+				return nil, err
+			}
+			return nil, store.EndedError(p)
 		case reasonIs(reasons, 3, "ConditionalCheckFailed"):
 			return nil, fault.Errorf(fault.Invalid, "release %s is not stored", req.ReleaseID)
 		case attempt == switchAttempts:
@@ -379,7 +383,12 @@ func (s *Store) switchTransaction(ctx context.Context, req store.SwitchRequest, 
 		promo.remove("#g2pk", "GSI2PK")
 		promo.remove("#g2sk", "GSI2SK")
 	}
-	promo.cond("attribute_exists(PK)")
+	var ended []string
+	for i, st := range promotion.EndStates {
+		v := fmt.Sprintf(":end%d", i)
+		promo.values[v], ended = str(string(st)), append(ended, v)
+	}
+	promo.cond("attribute_exists(PK) AND NOT (#st IN (" + strings.Join(ended, ", ") + "))")
 
 	items := []types.TransactWriteItem{
 		{Update: env.transact(s.table, keyOf(envPK(req.Environment), skEnv))},

@@ -224,6 +224,9 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 		expires = *p.ApprovalExpiresAt
 	}
 	if p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
+		if p.State.Final() { // cancelled while it was being planned
+			return &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: it waits for nobody", p.ID, p.State)}
+		}
 		p.State, p.TaskToken, p.ApprovalExpiresAt = promotion.AwaitingApproval, in.TaskToken, &expires
 		return nil
 	}); err != nil {

@@ -4,6 +4,7 @@
 package promotion
 
 import (
+	"slices"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/plan"
@@ -39,13 +40,10 @@ const (
 )
 
 // Final reports whether s is an end state.
-func (s State) Final() bool {
-	switch s {
-	case Succeeded, NoChanges, Rejected, Expired, Cancelled, RolledBack, Failed:
-		return true
-	}
-	return false
-}
+func (s State) Final() bool { return slices.Contains(EndStates, s) }
+
+// EndStates are the final states.
+var EndStates = []State{Succeeded, NoChanges, Rejected, Expired, Cancelled, RolledBack, Failed}
 
 // Via says where a promotion was requested from.
 type Via string

@@ -63,6 +63,11 @@ func StaleError(env string, at, base int64) error {
 	return fault.Errorf(fault.Conflict, "plan stale: environment %q is at version %d, the plan was made against version %d", env, at, base)
 }
 
+// EndedError is the conflict of a switch for a promotion that has ended.
+func EndedError(p *promotion.Promotion) error {
+	return fault.Errorf(fault.Conflict, "promotion %s is %s: an ended promotion switches nothing", p.ID, p.State)
+}
+
 // LockedError is the conflict of a lock held by another promotion.
 func LockedError(env string, lock *environment.Lock, holderState string) error {
 	return fault.Errorf(fault.Conflict, "environment %q is locked by promotion %s (%s) since %s",

@@ -59,8 +59,9 @@ type Store interface {
 
 	// Switch moves an environment to a new release in one atomic step: the
 	// environment's version and deployment, its history entry and the promotion's
-	// state change together, or none does. Codes: invalid, not_found,
-	// conflict ("plan stale" when the environment is no longer at BaseVersion).
+	// state change together, or none does. A promotion that has ended (cancelled,
+	// say) switches nothing. Codes: invalid, not_found, conflict ("plan stale" when
+	// the environment is no longer at BaseVersion, or the promotion has ended).
 	// Repeating a switch that succeeded returns its entry again.
 	Switch(ctx context.Context, req SwitchRequest) (*environment.VersionEntry, error)
 	// History returns an environment's versions, newest first. Codes: invalid (bad

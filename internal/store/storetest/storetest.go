@@ -306,7 +306,8 @@ func testSwitch(t *testing.T, s store.Store) {
 	wantCode(t, err, fault.NotFound)
 }
 
-// testSwitchIsAtomic: a switch that cannot update the promotion changes nothing.
+// testSwitchIsAtomic: a switch that cannot update the promotion changes nothing:
+// the promotion is missing, or has ended.
 func testSwitchIsAtomic(t *testing.T, s store.Store) {
 	newEnv(t, s, "prod")
 	r := newRelease(t, s, "v1")
@@ -321,6 +322,16 @@ func testSwitchIsAtomic(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(entries) != 0 {
 		t.Errorf("a failed switch left history: %+v", entries)
+	}
+
+	// A promotion cancelled while its apply was on the way switches nothing.
+	newPromotion(t, s, "cancelled", "prod", promotion.Cancelled, t0)
+	_, err = s.Switch(ctx, switchReq("prod", 0, r.ID(), "cancelled"))
+	wantCode(t, err, fault.Conflict, "cancelled is CANCELLED", "switches nothing")
+	env, err = s.GetEnvironment(ctx, "prod")
+	must(t, err)
+	if env.Version != 0 || env.Current != nil {
+		t.Errorf("an ended promotion moved the environment: version %d", env.Version)
 	}
 }
 
