@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +88,26 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIOn(t, "")
+}
+
+// backends lists where the decision tests run: the embedded store, and DynamoDB
+// Local when make test provides it (in CI it must).
+func backends(t *testing.T) []string {
+	out := []string{"embedded"}
+	switch {
+	case os.Getenv("FERRY_DYNAMODB_ENDPOINT") != "":
+		out = append(out, "dynamo")
+	case os.Getenv("CI") == "true":
+		t.Fatal("FERRY_DYNAMODB_ENDPOINT is not set: CI must run the decision tests on DynamoDB Local too")
+	}
+	return out
+}
+
+// newAPIOn is newAPI on a backend: "dynamo" keeps the state in a fresh table of
+// DynamoDB Local, anything else in the embedded store.
+func newAPIOn(t *testing.T, backend string) *api {
+	t.Helper()
 	a := &api{t: t, clock: fakeclock.New(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)), tokens: map[string]string{}, taskTokens: map[string]bool{}}
 	cfg := identity.Config{Admins: []string{"group:admins"}}
 	add := func(name string, groups ...string) {
@@ -101,8 +122,12 @@ func newAPI(t *testing.T) *api {
 	for i := 1; i <= crowd; i++ {
 		add(fmt.Sprintf("a%02d", i), "crowd")
 	}
-	s, err := local.Start(ctx, local.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Now: a.clock.Now, Tick: time.Hour,
-		Identity: cfg, Log: slog.New(slog.NewTextHandler(&a.logs, nil))})
+	lc := local.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Now: a.clock.Now, Tick: time.Hour,
+		Identity: cfg, Log: slog.New(slog.NewTextHandler(&a.logs, nil))}
+	if backend == "dynamo" {
+		lc.DynamoEndpoint, lc.Table = os.Getenv("FERRY_DYNAMODB_ENDPOINT"), fmt.Sprintf("ferry-api-%d", time.Now().UnixNano())
+	}
+	s, err := local.Start(ctx, lc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,12 @@ func TestGetPromotion(t *testing.T) {
 }
 
 func TestApprove(t *testing.T) {
-	a := newAPI(t)
+	for _, backend := range backends(t) {
+		t.Run(backend, func(t *testing.T) { approve(t, newAPIOn(t, backend)) })
+	}
+}
+
+func approve(t *testing.T, a *api) {
 	p := a.awaiting()
 	path := "/api/promotions/" + p.ID
 	t.Run("GET changes nothing", func(t *testing.T) {
@@ -214,7 +219,12 @@ func TestApprove(t *testing.T) {
 }
 
 func TestRepeatedClickIsOneDecision(t *testing.T) {
-	a := newAPI(t)
+	for _, backend := range backends(t) {
+		t.Run(backend, func(t *testing.T) { repeatedClick(t, newAPIOn(t, backend)) })
+	}
+}
+
+func repeatedClick(t *testing.T, a *api) {
 	pol := a.env("prod")
 	pol.Policy.MinApprovals = 2
 	if err := a.s.Store.SaveEnvironment(ctx, pol); err != nil {
@@ -252,7 +262,12 @@ func TestSelfApproval(t *testing.T) {
 }
 
 func TestConcurrentApprovalsAnswerTheTaskOnce(t *testing.T) {
-	a := newAPI(t)
+	for _, backend := range backends(t) {
+		t.Run(backend, func(t *testing.T) { concurrentApprovals(t, newAPIOn(t, backend)) })
+	}
+}
+
+func concurrentApprovals(t *testing.T, a *api) {
 	env := a.env("prod")
 	env.Policy.MinApprovals = 2
 	if err := a.s.Store.SaveEnvironment(ctx, env); err != nil {
