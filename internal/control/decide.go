@@ -27,7 +27,7 @@ type DecisionRequest struct {
 	PlanDigest string `json:"plan_digest"`
 }
 
-// Decide records who's decision on a promotion awaiting approval and, when it
+// Decide records the decision of who on a promotion awaiting approval and, when it
 // settles the approval, answers the execution's task. Codes: not_found, invalid,
 // forbidden (not an approver, or the requester), conflict (the plan changed, or
 // who decided already), gone (decided, expired, or over).
