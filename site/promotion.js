@@ -114,8 +114,9 @@ function approvalSection(ctx, view, status) {
       await ctx.reload();
       replace(document.getElementById('status'), h('p', { class: 'ok', role: 'status' }, decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.'));
     } catch (e) {
-      choose();
-      replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
+      if (e.code === 'gone') await ctx.reload(); // it is over: show how it ended
+      else choose();
+      replace(document.getElementById('status'), h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
         e.code === 'conflict' ? h('button', { type: 'button', onclick: ctx.reload }, 'Reload') : null);
     }
   };

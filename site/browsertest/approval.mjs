@@ -211,6 +211,7 @@ const scenarios = {
     await page.click('#approve');
     await page.click('#confirm');
     await page.getByText(/gone: .*(expired|EXPIRED)/).waitFor();
+    assert.equal(await stateOf(page), 'EXPIRED', 'the page shows how it ended');
     await shot(page, '09-late-click');
     await page.reload();
     await page.locator('h1 .badge').waitFor();
