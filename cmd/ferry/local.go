@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/identity"
@@ -102,23 +103,48 @@ func abs(dir string) string {
 }
 
 // identities reads the identity file, writing a fresh one first when there is
-// none: an admin, and with demo the demo's reviewers, each with a new token.
+// none: an admin, with a new token. With demo, the demo's users are added
+// when the file lacks them, so that a data directory first used without --demo
+// still lets a newcomer sign in as the demo's reviewers.
 func identities(path string, demo bool) (identity.Config, error) {
 	cfg, err := identity.LoadConfig(path)
-	if !errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		cfg = identity.Config{Admins: []string{"group:admins"},
+			Users: []identity.User{{Name: "admin", Groups: []string{"admins"}, Token: identity.NewToken()}}}
+	case err != nil:
 		return cfg, err
+	case !demo || hasUsers(cfg, demoUsers):
+		return cfg, nil
 	}
-	cfg = identity.Config{Admins: []string{"group:admins"},
-		Users: []identity.User{{Name: "admin", Groups: []string{"admins"}, Token: identity.NewToken()}}}
 	if demo {
-		cfg.Users = append(cfg.Users,
-			identity.User{Name: "ana", Groups: []string{"reviewers"}, Token: identity.NewToken()},
-			identity.User{Name: "bo", Groups: []string{"reviewers", "sre"}, Token: identity.NewToken()},
-			identity.User{Name: "cy", Groups: []string{"sre"}, Token: identity.NewToken()},
-			identity.User{Name: "ci", Token: identity.NewToken()})
+		for _, u := range demoUsers {
+			if !hasUsers(cfg, []identity.User{u}) {
+				u.Token = identity.NewToken()
+				cfg.Users = append(cfg.Users, u)
+			}
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return cfg, err
 	}
 	return cfg, identity.WriteConfig(path, cfg)
+}
+
+// demoUsers are the demo's reviewers and CI, as its policies name them.
+var demoUsers = []identity.User{
+	{Name: "ana", Groups: []string{"reviewers"}},
+	{Name: "bo", Groups: []string{"reviewers", "sre"}},
+	{Name: "cy", Groups: []string{"sre"}},
+	{Name: "ci"},
+}
+
+// hasUsers reports whether cfg names every one of users.
+func hasUsers(cfg identity.Config, users []identity.User) bool {
+	for _, u := range users {
+		if !slices.ContainsFunc(cfg.Users, func(c identity.User) bool { return c.Name == u.Name }) {
+			return false
+		}
+	}
+	return true
 }

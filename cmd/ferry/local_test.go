@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -65,5 +68,26 @@ func TestLocal(t *testing.T) {
 	cancel()
 	if code := <-done; code != exitOK || !strings.Contains(stdout.String(), "Stopping.") {
 		t.Errorf("exit %d; stdout %q; stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestDemoUsersJoinAnExistingFile: a data directory first used without --demo
+// gets the demo's users added, and keeps its own tokens.
+func TestDemoUsersJoinAnExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.json")
+	plain, err := identities(path, false)
+	if err != nil || len(plain.Users) != 1 || plain.Users[0].Name != "admin" {
+		t.Fatalf("first start: %+v, %v", plain, err)
+	}
+	demo, err := identities(path, true)
+	if err != nil || len(demo.Users) != 5 || demo.Users[0].Token != plain.Users[0].Token {
+		t.Fatalf("with --demo: %+v, %v", demo, err)
+	}
+	again, err := identities(path, true)
+	if err != nil || !reflect.DeepEqual(again, demo) {
+		t.Errorf("a third start changed the file: %+v, %v", again, err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the file's mode: %v, %v", info.Mode(), err)
 	}
 }
