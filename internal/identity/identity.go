@@ -65,8 +65,8 @@ func NewTokens(cfg Config) (*Tokens, error) {
 
 // Identify implements Authenticator: "Authorization: Bearer TOKEN".
 func (t *Tokens) Identify(r *http.Request) (policy.Identity, error) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return policy.Identity{}, fault.Errorf(fault.Unauthorized, "sign in: send Authorization: Bearer TOKEN")
 	}
 	// The map is keyed by the token's hash, so the lookup's timing says nothing

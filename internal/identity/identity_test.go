@@ -29,7 +29,9 @@ func TestTokens(t *testing.T) {
 		code   string
 	}{
 		{"known token", "Bearer " + ana.Token, policy.Identity{Subject: "ana", Groups: []string{"sre"}}, ""},
+		{"the scheme in lower case", "bearer " + ana.Token, policy.Identity{Subject: "ana", Groups: []string{"sre"}}, ""},
 		{"no header", "", policy.Identity{}, fault.Unauthorized},
+		{"no token", "Bearer ", policy.Identity{}, fault.Unauthorized},
 		{"basic auth", "Basic YW5hOnB3", policy.Identity{}, fault.Unauthorized},
 		{"unknown token", "Bearer fy_0000000000000000", policy.Identity{}, fault.Unauthorized},
 		{"a token's prefix", "Bearer " + ana.Token[:10], policy.Identity{}, fault.Unauthorized},
