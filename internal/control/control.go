@@ -129,7 +129,7 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 	}
 	now := s.Pipeline.Now()
 	p := &promotion.Promotion{ID: req.ID, Target: req.Environment, ReleaseID: req.ReleaseID, Source: req.Source,
-		RequestedBy: who.Subject, Via: req.Via, State: promotion.Planning, Execution: s.executionARN(req.ID),
+		RequestedBy: who.Subject, Via: req.Via, State: promotion.Planning, Execution: ExecutionARN(s.StateMachineARN, req.ID),
 		CreatedAt: now, UpdatedAt: now}
 	if err := s.store().CreatePromotion(ctx, p); err != nil {
 		if fault.ErrorCode(err) != fault.Conflict {
@@ -164,10 +164,10 @@ func NewID(env string, now time.Time) string {
 	return prefix + "-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(suffix)
 }
 
-// executionARN is the execution of promotion id: executions are named after their
+// ExecutionARN is the execution of promotion id: executions are named after their
 // promotion.
-func (s *Service) executionARN(id string) string {
-	return strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
+func ExecutionARN(stateMachineARN, id string) string {
+	return strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
 }
 
 // startExecution starts the execution of a recorded promotion; starting it again
@@ -215,7 +215,7 @@ func (s *Service) Cancel(ctx context.Context, who policy.Identity, id string) (*
 	if p, err = s.Pipeline.Cancel(ctx, id, who.Subject); err != nil {
 		return nil, err
 	}
-	if _, err := s.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(s.executionARN(id)),
+	if _, err := s.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(ExecutionARN(s.StateMachineARN, id)),
 		Error: aws.String("Cancelled"), Cause: aws.String("cancelled by " + who.Subject)}); err != nil && apiCode(err) != "ExecutionDoesNotExist" {
 		return nil, fmt.Errorf("promotion %s is cancelled, but stopping its execution failed (its steps will refuse to go on): %w", id, err)
 	}

@@ -126,8 +126,7 @@ type describer interface {
 // ExecutionAlive reports whether a promotion's execution (named after it) runs.
 func ExecutionAlive(client describer, stateMachineARN string) pipeline.Alive {
 	return func(ctx context.Context, promotionID string) (bool, error) {
-		arn := strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + promotionID
-		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(control.ExecutionARN(stateMachineARN, promotionID))})
 		var missing *sfntypes.ExecutionDoesNotExist
 		switch {
 		case errors.As(err, &missing):

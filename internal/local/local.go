@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
@@ -198,8 +197,7 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 
 // Alive reports whether the execution of a promotion still runs in the emulator.
 func (s *System) Alive(_ context.Context, promotionID string) (bool, error) {
-	arn := strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + promotionID
-	e, err := s.Emulator.Describe(arn)
+	e, err := s.Emulator.Describe(control.ExecutionARN(s.StateMachineARN, promotionID))
 	if err != nil {
 		return false, nil // no such execution: nothing runs it
 	}

@@ -321,7 +321,7 @@ func TestCleanupReleasesADeadExecutionsLock(t *testing.T) {
 	w := newWorld(t, "")
 	w.promote("prod", "a=model")
 	id := w.promote("prod", "a=seed") // waits for approval, holding the lock
-	arn := strings.Replace(w.s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
+	arn := control.ExecutionARN(w.s.StateMachineARN, id)
 	if _, err := w.s.Emulator.Stop(arn, "Killed", "by hand"); err != nil {
 		t.Fatal(err)
 	}
