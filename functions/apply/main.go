@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/ferrydev/ferry/internal/lambdaenv"
+	"github.com/ferrydev/ferry/internal/pipeline"
 )
 
 func main() {
@@ -24,5 +25,5 @@ func main() {
 		log.Error("cannot start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(lambdaenv.Step(log, "apply", lambdaenv.NoOutput(pl.Apply)))
+	lambda.Start(lambdaenv.Step(log, "apply", pipeline.NoOutput(pl.Apply)))
 }

@@ -171,10 +171,3 @@ func Step[Out any](log *slog.Logger, step string, fn func(context.Context, pipel
 		return out, err
 	}
 }
-
-// NoOutput adapts a step that returns only an error to Step.
-func NoOutput(fn func(context.Context, pipeline.Input) error) func(context.Context, pipeline.Input) (*struct{}, error) {
-	return func(ctx context.Context, in pipeline.Input) (*struct{}, error) {
-		return nil, fn(ctx, in)
-	}
-}

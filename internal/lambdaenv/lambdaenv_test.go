@@ -33,7 +33,7 @@ func TestFromEnv(t *testing.T) {
 func TestStepLogsOnceWithoutTheToken(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
-	failing := Step(log, "approval", NoOutput(func(context.Context, pipeline.Input) error {
+	failing := Step(log, "approval", pipeline.NoOutput(func(context.Context, pipeline.Input) error {
 		return &pipeline.Transient{Msg: "throttled"}
 	}))
 	_, err := failing(context.Background(), pipeline.Input{PromotionID: "p1", TaskToken: "SECRET-TOKEN"})

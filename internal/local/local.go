@@ -162,9 +162,7 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 // Functions registers the pipeline's steps as the Lambda functions the state
 // machine calls.
 func Functions(pl *pipeline.Pipeline) stepfn.Functions {
-	noOutput := func(fn func(context.Context, pipeline.Input) error) func(context.Context, pipeline.Input) (*struct{}, error) {
-		return func(ctx context.Context, in pipeline.Input) (*struct{}, error) { return nil, fn(ctx, in) }
-	}
+	noOutput := pipeline.NoOutput
 	return stepfn.Functions{
 		"plan": stepfn.Handle(pl.Plan), "approval": stepfn.Handle(noOutput(pl.Approval)), "apply": stepfn.Handle(noOutput(pl.Apply)),
 		"smoke": stepfn.Handle(pl.Smoke), "rollback": stepfn.Handle(pl.Rollback), "finalize": stepfn.Handle(noOutput(pl.Finalize)),

@@ -83,6 +83,12 @@ type Input struct {
 	RollbackError *CaughtError `json:"rollback_error,omitempty"`
 }
 
+// NoOutput adapts a step that returns only an error (Approval, Apply, Finalize)
+// to the (output, error) shape Lambda handlers and the emulator's functions take.
+func NoOutput(fn func(context.Context, Input) error) func(context.Context, Input) (*struct{}, error) {
+	return func(ctx context.Context, in Input) (*struct{}, error) { return nil, fn(ctx, in) }
+}
+
 // CaughtError is a Step Functions error as a Catch with a ResultPath puts it.
 type CaughtError struct {
 	Error string `json:"Error"`
