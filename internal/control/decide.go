@@ -57,12 +57,12 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 		return nil, err
 	}
 	switch {
-	case d == promotion.Reject && rejections(decided) == 1:
+	case d == promotion.Reject && len(decided.Decided(promotion.Reject)) == 1:
 		_, err = s.SFN.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(decided.TaskToken),
 			Error: aws.String(pipeline.RejectedError), Cause: aws.String(decisionText(who.Subject, d, req.Comment))})
-	case d == promotion.Approve && decided.ApprovalCount() == pol.MinApprovals && rejections(decided) == 0:
+	case d == promotion.Approve && decided.ApprovalCount() == pol.MinApprovals && len(decided.Decided(promotion.Reject)) == 0:
 		var output []byte
-		if output, err = json.Marshal(map[string]any{"approved_by": approvedBy(decided)}); err != nil {
+		if output, err = json.Marshal(map[string]any{"approved_by": decided.Decided(promotion.Approve)}); err != nil {
 			return nil, err
 		}
 		_, err = s.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(decided.TaskToken), Output: aws.String(string(output))})
@@ -118,7 +118,7 @@ func awaiting(p *promotion.Promotion, pol policy.Policy, now time.Time) error {
 		}
 	}
 	if p.ApprovalCount() >= pol.MinApprovals {
-		return fault.Errorf(fault.Gone, "promotion %s is approved already (by %s) and is being applied", p.ID, strings.Join(approvedBy(p), ", "))
+		return fault.Errorf(fault.Gone, "promotion %s is approved already (by %s) and is being applied", p.ID, strings.Join(p.Decided(promotion.Approve), ", "))
 	}
 	if p.ApprovalExpiresAt != nil && !now.Before(*p.ApprovalExpiresAt) {
 		return fault.Errorf(fault.Gone, "the approval of promotion %s expired at %s", p.ID, stamp(*p.ApprovalExpiresAt))
@@ -170,24 +170,4 @@ func decisionText(who string, d promotion.Decision, comment string) string {
 		return fmt.Sprintf("%s by %s", pastTense(d), who)
 	}
 	return fmt.Sprintf("%s by %s: %s", pastTense(d), who, comment)
-}
-
-func rejections(p *promotion.Promotion) int {
-	n := 0
-	for _, a := range p.Approvals {
-		if a.Decision == promotion.Reject {
-			n++
-		}
-	}
-	return n
-}
-
-func approvedBy(p *promotion.Promotion) []string {
-	var names []string
-	for _, a := range p.Approvals {
-		if a.Decision == promotion.Approve {
-			names = append(names, a.Identity)
-		}
-	}
-	return names
 }

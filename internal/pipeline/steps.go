@@ -306,12 +306,7 @@ func switchReason(p *promotion.Promotion) string {
 
 // approvers names who approved a promotion, or who requested it when nobody had to.
 func approvers(p *promotion.Promotion) string {
-	var names []string
-	for _, a := range p.Approvals {
-		if a.Decision == promotion.Approve {
-			names = append(names, a.Identity)
-		}
-	}
+	names := p.Decided(promotion.Approve)
 	if len(names) == 0 {
 		return p.RequestedBy
 	}

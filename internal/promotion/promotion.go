@@ -127,12 +127,15 @@ type Promotion struct {
 }
 
 // ApprovalCount counts the approve decisions.
-func (p *Promotion) ApprovalCount() int {
-	n := 0
+func (p *Promotion) ApprovalCount() int { return len(p.Decided(Approve)) }
+
+// Decided names who made decision d, in the order they decided.
+func (p *Promotion) Decided(d Decision) []string {
+	var names []string
 	for _, a := range p.Approvals {
-		if a.Decision == Approve {
-			n++
+		if a.Decision == d {
+			names = append(names, a.Identity)
 		}
 	}
-	return n
+	return names
 }
