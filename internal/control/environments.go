@@ -18,18 +18,17 @@ type EnvironmentRequest struct {
 	Ephemeral bool `json:"ephemeral,omitempty"`
 }
 
-// PutEnvironment creates an environment, or sets the policy of one that exists
-// (a policy that changes nothing is not saved). It reports whether it created it.
-// Every change is recorded in the environment, with who made it. Admins only. Codes: forbidden, invalid,
+// PutEnvironment creates an environment, or sets the policy of one that exists.
+// It reports whether it created it. Admins only. Codes: forbidden, invalid,
 // conflict (changed meanwhile).
 func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name string, req EnvironmentRequest) (*environment.Environment, bool, error) {
 	if err := s.admin(who, "change environments"); err != nil {
 		return nil, false, err
 	}
-	now := s.Pipeline.Now()
 	env, err := s.store().GetEnvironment(ctx, name)
 	switch {
 	case fault.ErrorCode(err) == fault.NotFound:
+		now := s.Pipeline.Now()
 		env = &environment.Environment{Name: name, Policy: req.Policy, Ephemeral: req.Ephemeral, CreatedAt: now, UpdatedAt: now}
 		env.Record(environment.Change{At: now, By: who.Subject, What: "created"})
 		if req.Ephemeral {
@@ -46,16 +45,33 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 	if req.Ephemeral != env.Ephemeral {
 		return nil, false, fault.Errorf(fault.Invalid, "ephemeral: environment %s is ephemeral=%t; delete and create it to change that", name, env.Ephemeral)
 	}
-	changed := policy.Diff(env.Policy, req.Policy)
-	if len(changed) == 0 {
-		return env, false, nil
+	env, err = s.commit(ctx, env, who, setPolicy(req.Policy))
+	return env, false, err
+}
+
+// SetPolicy replaces the policy of an environment. Admins only. Codes:
+// forbidden, invalid, not_found, conflict.
+func (s *Service) SetPolicy(ctx context.Context, who policy.Identity, name string, pol policy.Policy) (*environment.Environment, error) {
+	if err := s.admin(who, "change policies"); err != nil {
+		return nil, err
 	}
-	env.Policy, env.UpdatedAt = req.Policy, now
-	env.Record(environment.Change{At: now, By: who.Subject, What: "policy: " + strings.Join(changed, "; ")})
-	if err := env.Validate(); err != nil {
-		return nil, false, fault.Errorf(fault.Invalid, "%v", err)
+	return s.saveEnvironment(ctx, name, who, setPolicy(pol))
+}
+
+// setPolicy is the change to pol, described field by field; a policy that
+// changes nothing is no change.
+func setPolicy(pol policy.Policy) func(*environment.Environment) (string, error) {
+	return func(env *environment.Environment) (string, error) {
+		changed := policy.Diff(env.Policy, pol)
+		if len(changed) == 0 {
+			return "", nil
+		}
+		env.Policy = pol
+		if err := env.Validate(); err != nil {
+			return "", fault.Errorf(fault.Invalid, "%v", err)
+		}
+		return "policy: " + strings.Join(changed, "; "), nil
 	}
-	return env, false, s.store().SaveEnvironment(ctx, env)
 }
 
 // DeleteEnvironment removes an environment that no promotion holds. Admins only.
@@ -124,16 +140,24 @@ func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, 
 	})
 }
 
-// saveEnvironment reads an environment, lets change modify it and say how, and
-// saves it with the change recorded.
+// saveEnvironment reads an environment and commits a change to it.
 func (s *Service) saveEnvironment(ctx context.Context, name string, who policy.Identity, change func(*environment.Environment) (string, error)) (*environment.Environment, error) {
 	env, err := s.store().GetEnvironment(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	return s.commit(ctx, env, who, change)
+}
+
+// commit lets change modify env and say how, then saves env with the change
+// recorded; a change that says nothing ("") leaves env unsaved.
+func (s *Service) commit(ctx context.Context, env *environment.Environment, who policy.Identity, change func(*environment.Environment) (string, error)) (*environment.Environment, error) {
 	what, err := change(env)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case what == "":
+		return env, nil
 	}
 	now := s.Pipeline.Now()
 	env.UpdatedAt = now

@@ -138,11 +138,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request, who policy.Id
 	if err := decode(w, r, MaxBody, &pol); err != nil {
 		return err
 	}
-	env, err := s.Control.Pipeline.Store.GetEnvironment(r.Context(), r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	env, _, err = s.Control.PutEnvironment(r.Context(), who, env.Name, control.EnvironmentRequest{Policy: pol, Ephemeral: env.Ephemeral})
+	env, err := s.Control.SetPolicy(r.Context(), who, r.PathValue("name"), pol)
 	if err != nil {
 		return err
 	}
