@@ -51,12 +51,7 @@ type clientCommand struct {
 
 // runClient parses a client command's flags and runs it.
 func runClient(ctx context.Context, cmd clientCommand, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: ferry %s [flags] %s\n\n%s\n%s", cmd.name, cmd.args, cmd.summary, clientHelp)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet(cmd.name, fmt.Sprintf("Usage: ferry %s [flags] %s\n\n%s\n%s", cmd.name, cmd.args, cmd.summary, clientHelp), stderr)
 	conn := addConnectionFlags(fs)
 	if cmd.flags != nil {
 		cmd.flags(fs)

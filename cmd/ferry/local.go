@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -33,12 +32,7 @@ Flags:
 `
 
 func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), localUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("local", localUsage, stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", ".ferry", "directory for the embedded store and the emulator's journal")
 	demo := fs.Bool("demo", false, "seed an empty store with demo environments and releases")

@@ -108,6 +108,18 @@ func buildVersion() string {
 	return "dev"
 }
 
+// newFlagSet returns a command's flag set: errors go to stderr, and -h prints
+// usage followed by the flags.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // parseFlags parses a command's flags with parseArgs and returns the positional
 // arguments; done says the command ends with code: after printing the usage for
 // -h, or after the flag package reported an error.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,12 +33,7 @@ Flags:
 `
 
 func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), planUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("plan", planUsage, stderr)
 	format := fs.String("format", "text", "output format: text, json or markdown")
 	inputFormat := fs.String("input-format", "auto", "how to read BASE and NEW: auto, native, dbt or dir")
 	color := fs.String("color", "auto", "colour text output: auto (on a terminal, unless NO_COLOR is set), always or never")

@@ -27,7 +27,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/fault"
@@ -217,15 +216,8 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 
 // pageOf reads limit and page_token. Codes: invalid.
 func pageOf(r *http.Request) (store.Page, error) {
-	p := store.Page{Token: r.URL.Query().Get("page_token")}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > store.MaxLimit {
-			return p, fault.Errorf(fault.Invalid, "limit: %q is not a number from 1 to %d", v, store.MaxLimit)
-		}
-		p.Limit = n
-	}
-	return p, nil
+	limit, err := intParam(r.URL.Query().Get("limit"), "limit", 0, 1, store.MaxLimit)
+	return store.Page{Limit: limit, Token: r.URL.Query().Get("page_token")}, err
 }
 
 // me is who the caller is, for the page's sign-in.
