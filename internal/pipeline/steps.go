@@ -25,8 +25,8 @@ const (
 	GateManual = "manual"
 )
 
-// PlanResult is what Plan tells the state machine.
-type PlanResult struct {
+// PlanOutput is what Plan tells the state machine.
+type PlanOutput struct {
 	PromotionID            string `json:"promotion_id"`
 	Changes                bool   `json:"changes"`
 	Gate                   string `json:"gate"`
@@ -35,12 +35,12 @@ type PlanResult struct {
 
 // Plan locks the target environment, checks the policy's gates, computes and stores
 // the plan and decides whether the promotion waits for approval.
-func (pl *Pipeline) Plan(ctx context.Context, in Input) (*PlanResult, error) {
+func (pl *Pipeline) Plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	res, err := pl.plan(ctx, in)
 	return res, classify(err)
 }
 
-func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanResult, error) {
+func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanResult, error) {
 		return nil, err
 	}
 	manual, why := approvalGate(pol, computed, cand)
-	res := &PlanResult{PromotionID: p.ID, Changes: computed.Summary.Changed() > 0, Gate: GateAuto,
+	res := &PlanOutput{PromotionID: p.ID, Changes: computed.Summary.Changed() > 0, Gate: GateAuto,
 		ApprovalTimeoutSeconds: int64(pol.ApprovalTimeout.D() / time.Second)}
 	if manual {
 		res.Gate = GateManual
@@ -398,19 +398,19 @@ func (pl *Pipeline) callHook(ctx context.Context, p *promotion.Promotion, env *e
 	return nil
 }
 
-// SmokeResult is what Smoke tells the state machine.
-type SmokeResult struct {
+// SmokeOutput is what Smoke tells the state machine.
+type SmokeOutput struct {
 	PromotionID string `json:"promotion_id"`
 	Passed      bool   `json:"passed"`
 }
 
 // Smoke runs the policy's smoke checks and records their results.
-func (pl *Pipeline) Smoke(ctx context.Context, in Input) (*SmokeResult, error) {
+func (pl *Pipeline) Smoke(ctx context.Context, in Input) (*SmokeOutput, error) {
 	res, err := pl.smoke(ctx, in)
 	return res, classify(err)
 }
 
-func (pl *Pipeline) smoke(ctx context.Context, in Input) (*SmokeResult, error) {
+func (pl *Pipeline) smoke(ctx context.Context, in Input) (*SmokeOutput, error) {
 	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
@@ -435,29 +435,29 @@ func (pl *Pipeline) smoke(ctx context.Context, in Input) (*SmokeResult, error) {
 	if !passed {
 		typ, msg = "smoke_failed", "smoke checks failed: "+strings.Join(failed, "; ")
 	}
-	return &SmokeResult{PromotionID: p.ID, Passed: passed}, pl.event(ctx, p.ID, typ, "ferry", "%s", msg)
+	return &SmokeOutput{PromotionID: p.ID, Passed: passed}, pl.event(ctx, p.ID, typ, "ferry", "%s", msg)
 }
 
-// RollbackResult is what Rollback tells the state machine.
-type RollbackResult struct {
+// RollbackOutput is what Rollback tells the state machine.
+type RollbackOutput struct {
 	PromotionID string `json:"promotion_id"`
 	RolledBack  bool   `json:"rolled_back"`
 }
 
 // Rollback puts the environment back on its previous deployment when this
 // promotion switched it, recording the switch back as a version of its own.
-func (pl *Pipeline) Rollback(ctx context.Context, in Input) (*RollbackResult, error) {
+func (pl *Pipeline) Rollback(ctx context.Context, in Input) (*RollbackOutput, error) {
 	res, err := pl.rollback(ctx, in)
 	return res, classify(err)
 }
 
-func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackResult, error) {
+func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackOutput, error) {
 	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
 	}
-	res := &RollbackResult{PromotionID: p.ID}
-	skip := func(why string) (*RollbackResult, error) {
+	res := &RollbackOutput{PromotionID: p.ID}
+	skip := func(why string) (*RollbackOutput, error) {
 		return res, pl.event(ctx, p.ID, "rollback_skipped", "ferry", "%s", why)
 	}
 	if env.Current == nil || env.Current.PromotionID != p.ID {
