@@ -185,7 +185,7 @@ func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) er
 		}
 		return fmt.Errorf("starting the execution of promotion %s: %w", p.ID, err)
 	}
-	return s.store().AppendEvent(ctx, p.ID, promotion.Event{At: s.Pipeline.Now(), Type: "started", Actor: p.RequestedBy,
+	return s.store().AppendEvent(ctx, p.ID, promotion.Event{At: s.Pipeline.Now(), Type: promotion.EventStarted, Actor: p.RequestedBy,
 		Message: fmt.Sprintf("requested via %s; execution %s", p.Via, aws.ToString(out.ExecutionArn))})
 }
 

@@ -52,7 +52,7 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store().AppendEvent(ctx, id, promotion.Event{At: now, Type: pastTense(d), Actor: who.Subject,
+	if err := s.store().AppendEvent(ctx, id, promotion.Event{At: now, Type: d.Event(), Actor: who.Subject,
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}

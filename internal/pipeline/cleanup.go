@@ -55,7 +55,7 @@ func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, e
 			}); err != nil {
 				return nil, err
 			}
-			_ = pl.event(ctx, env.Lock.Holder, "finished", "cleanup", "%s", why)
+			_ = pl.event(ctx, env.Lock.Holder, promotion.EventFinished, "cleanup", "%s", why)
 		}
 	}
 	expired, err := pl.Store.ExpiredEnvironments(ctx, now)

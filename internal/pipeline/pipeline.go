@@ -143,7 +143,7 @@ func (pl *Pipeline) update(ctx context.Context, id string, change func(*promotio
 }
 
 // event appends to a promotion's log; a failure to log is returned.
-func (pl *Pipeline) event(ctx context.Context, id, typ, actor, format string, args ...any) error {
+func (pl *Pipeline) event(ctx context.Context, id string, typ promotion.EventType, actor, format string, args ...any) error {
 	return pl.Store.AppendEvent(ctx, id, promotion.Event{At: pl.Now(), Type: typ, Actor: actor, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -151,7 +151,7 @@ func (pl *Pipeline) event(ctx context.Context, id, typ, actor, format string, ar
 func (pl *Pipeline) notifyAll(ctx context.Context, env *environment.Environment, id, text string) {
 	for _, w := range env.Policy.Notify {
 		if err := pl.Notifier.Send(ctx, w.URL, notify.Message{Text: text}); err != nil {
-			_ = pl.event(ctx, id, "notify_failed", "ferry", "%v", err)
+			_ = pl.event(ctx, id, promotion.EventNotifyFailed, "ferry", "%v", err)
 		}
 	}
 }

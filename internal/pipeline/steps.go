@@ -82,7 +82,7 @@ func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	}); err != nil {
 		return nil, err
 	}
-	return res, pl.event(ctx, p.ID, "planned", "ferry", "planned against version %d: %s; %s",
+	return res, pl.event(ctx, p.ID, promotion.EventPlanned, "ferry", "planned against version %d: %s; %s",
 		computed.BaseVersion, summaryText(computed.Summary), why)
 }
 
@@ -232,7 +232,7 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 	}); err != nil {
 		return err
 	}
-	if err := pl.event(ctx, p.ID, "approval_requested", "ferry", "waiting for %d approval(s) from %s until %s",
+	if err := pl.event(ctx, p.ID, promotion.EventApprovalRequested, "ferry", "waiting for %d approval(s) from %s until %s",
 		pol.MinApprovals, strings.Join(pol.Approvers, ", "), expires.UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 			Reason: switchReason(p), By: approvers(p), At: now}); err != nil {
 			return err
 		}
-		if err := pl.event(ctx, p.ID, "applied", "ferry", "environment %s switched to version %d", env.Name, p.BaseVersion+1); err != nil {
+		if err := pl.event(ctx, p.ID, promotion.EventApplied, "ferry", "environment %s switched to version %d", env.Name, p.BaseVersion+1); err != nil {
 			return err
 		}
 	}
@@ -286,7 +286,7 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 		return err
 	}
 	if err := pl.callHook(ctx, p, env); err != nil {
-		_ = pl.event(ctx, p.ID, "deploy_hook_failed", "ferry", "%v", err)
+		_ = pl.event(ctx, p.ID, promotion.EventDeployHookFailed, "ferry", "%v", err)
 		return err
 	}
 	_, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
@@ -431,9 +431,9 @@ func (pl *Pipeline) smoke(ctx context.Context, in Input) (*SmokeOutput, error) {
 		return nil, err
 	}
 	msg := fmt.Sprintf("%d smoke check(s) passed", len(results))
-	typ := "verified"
+	typ := promotion.EventVerified
 	if !passed {
-		typ, msg = "smoke_failed", "smoke checks failed: "+strings.Join(failed, "; ")
+		typ, msg = promotion.EventSmokeFailed, "smoke checks failed: "+strings.Join(failed, "; ")
 	}
 	return &SmokeOutput{PromotionID: p.ID, Passed: passed}, pl.event(ctx, p.ID, typ, "ferry", "%s", msg)
 }
@@ -458,7 +458,7 @@ func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackOutput, er
 	}
 	res := &RollbackOutput{PromotionID: p.ID}
 	skip := func(why string) (*RollbackOutput, error) {
-		return res, pl.event(ctx, p.ID, "rollback_skipped", "ferry", "%s", why)
+		return res, pl.event(ctx, p.ID, promotion.EventRollbackSkipped, "ferry", "%s", why)
 	}
 	if env.Current == nil || env.Current.PromotionID != p.ID {
 		return skip("nothing to roll back: this promotion did not switch the environment")
@@ -489,7 +489,7 @@ func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackOutput, er
 		return nil, err
 	}
 	res.RolledBack = true
-	return res, pl.event(ctx, p.ID, "rolled_back", "ferry", "environment %s back on the release of version %d, as version %d: %s",
+	return res, pl.event(ctx, p.ID, promotion.EventRolledBack, "ferry", "environment %s back on the release of version %d, as version %d: %s",
 		env.Name, prev.Version, env.Version+1, reason)
 }
 
@@ -547,7 +547,7 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 		if p.Error != "" {
 			text += ": " + p.Error
 		}
-		if err := pl.event(ctx, p.ID, "finished", "ferry", "%s", text); err != nil {
+		if err := pl.event(ctx, p.ID, promotion.EventFinished, "ferry", "%s", text); err != nil {
 			return err
 		}
 		pl.notifyAll(ctx, env, p.ID, fmt.Sprintf("Ferry: %s. <%s|Details>", slack(text), pl.pageLink(p.ID)))

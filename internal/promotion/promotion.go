@@ -13,7 +13,8 @@ import (
 // State is where a promotion is in the pipeline.
 type State string
 
-// States, DESIGN.md §1.
+// The states a promotion goes through, in order; a promotion ends in one of
+// EndStates.
 const (
 	// Planning: the plan is being computed and the lock taken.
 	Planning State = "PLANNING"
@@ -50,10 +51,18 @@ type Via string
 
 // Request sources.
 const (
-	ViaCI       Via = "ci"
-	ViaPage     Via = "page"
-	ViaCLI      Via = "cli"
+	// ViaCI: a CI job asked; what a request that names no source means.
+	ViaCI Via = "ci"
+	// ViaPage: someone asked on the approval page.
+	ViaPage Via = "page"
+	// ViaCLI: someone asked with the ferry command.
+	ViaCLI Via = "cli"
+	// ViaSchedule: a schedule asked. A stored value only: nothing requests a
+	// promotion on a schedule yet, and a start request may not name it.
 	ViaSchedule Via = "schedule"
+	// ViaRollback: someone asked to put an environment back on a release it ran
+	// at an earlier version. Such a promotion is planned and approved like any
+	// other, and passes a freeze when the policy allows frozen rollbacks.
 	ViaRollback Via = "rollback"
 )
 
@@ -62,9 +71,20 @@ type Decision string
 
 // Decisions.
 const (
+	// Approve: the reviewer lets the promotion apply; it applies once the policy's
+	// minimum of approvals is reached and nobody rejected it.
 	Approve Decision = "approve"
-	Reject  Decision = "reject"
+	// Reject: the reviewer stops the promotion; one rejection ends it REJECTED.
+	Reject Decision = "reject"
 )
+
+// Event is the event that records decision d in a promotion's log.
+func (d Decision) Event() EventType {
+	if d == Reject {
+		return EventRejected
+	}
+	return EventApproved
+}
 
 // Approval is one recorded decision, bound to the plan digest the reviewer saw.
 type Approval struct {
@@ -85,14 +105,6 @@ type SmokeResult struct {
 	Excerpt   string    `json:"excerpt,omitempty"`
 	Error     string    `json:"error,omitempty"`
 	At        time.Time `json:"at"`
-}
-
-// Event is one entry of a promotion's append-only log.
-type Event struct {
-	At      time.Time `json:"at"`
-	Type    string    `json:"type"` // such as "planned", "approved", "applied", "notify_failed"
-	Actor   string    `json:"actor,omitempty"`
-	Message string    `json:"message"`
 }
 
 // Promotion is one run of the pipeline.

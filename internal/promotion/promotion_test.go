@@ -32,3 +32,12 @@ func TestStatesAndCounts(t *testing.T) {
 		t.Errorf("ApprovalCount = %d, want 2", p.ApprovalCount())
 	}
 }
+
+func TestDecisionEvent(t *testing.T) {
+	if Approve.Event() != EventApproved || Reject.Event() != EventRejected {
+		t.Errorf("decision events: approve %q, reject %q", Approve.Event(), Reject.Event())
+	}
+	if EventApproved != "approved" || EventRejected != "rejected" {
+		t.Error("the stored event type values changed")
+	}
+}

@@ -53,7 +53,7 @@ func refs(r *release.Release, env string) []environment.NodeRef {
 // promote makes one promotion of cand into prod, planned against what prod runs.
 func promote(ctx context.Context, s store.Store, id string, cand *release.Release, now time.Time) error {
 	event := func(typ string) error {
-		return s.AppendEvent(ctx, id, promotion.Event{At: now, Type: typ, Message: typ})
+		return s.AppendEvent(ctx, id, promotion.Event{At: now, Type: promotion.EventType(typ), Message: typ})
 	}
 	// Plan.
 	env, err := s.GetEnvironment(ctx, "prod")

@@ -434,14 +434,14 @@ func testPromotions(t *testing.T, s store.Store) {
 	wantCode(t, s.SavePromotion(ctx, p), fault.Conflict, "changed since it was read") // p is at revision 1
 
 	for i, typ := range []string{"planned", "approval_requested", "notify_failed"} {
-		must(t, s.AppendEvent(ctx, "p1", promotion.Event{At: t0.Add(time.Duration(i) * time.Second), Type: typ, Message: typ}))
+		must(t, s.AppendEvent(ctx, "p1", promotion.Event{At: t0.Add(time.Duration(i) * time.Second), Type: promotion.EventType(typ), Message: typ}))
 	}
 	wantCode(t, s.AppendEvent(ctx, "ghost", promotion.Event{Type: "x"}), fault.NotFound)
 	again, err := s.GetPromotion(ctx, "p1")
 	must(t, err)
 	var types []string
 	for _, e := range again.Events {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	if !slices.Equal(types, []string{"planned", "approval_requested", "notify_failed"}) {
 		t.Errorf("events in order: %v", types)
