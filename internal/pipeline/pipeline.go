@@ -1,12 +1,23 @@
 // Package pipeline is what the promotion state machine runs: one method per Lambda
 // step (Plan, Approval, Apply, Smoke, Rollback, Finalize), each safe to run again
 // under Lambda and Step Functions retries of the same promotion. The state machine
-// passes the promotion id between steps, never release content.
+// passes the promotion id between steps, never release content. Cleanup, run on a
+// schedule, deletes expired ephemeral environments and releases the locks that
+// promotions whose execution stopped left behind.
 //
 // It lives apart from package promotion (the record) because it needs the store,
 // which depends on that record.
 //
+// Each step has a file of its own; the policy gates Plan checks are in gates.go,
+// what people are told in messages.go and the errors the state machine matches in
+// errors.go.
+//
 // Decisions recorded here:
+//   - Each step is an exported method that turns its error into one the state
+//     machine matches by name (see classify) around an unexported method that does
+//     the work. Plan, Smoke and Rollback answer with a <Step>Output whose JSON the
+//     state machine reads; Approval, Apply and Finalize answer nothing (NoOutput
+//     adapts them to the handlers' shape).
 //   - Plan takes the environment lock for the approval timeout plus LockMargin;
 //     Apply renews it; Finalize releases it whatever the outcome.
 //   - Policy gates run in Plan, in this order: freeze, required checks, soak; then
@@ -20,16 +31,15 @@
 //     recorded as a new version with the reason. It does nothing when the promotion
 //     applied nothing, when auto_rollback is off, or when there is no previous
 //     version; the promotion then ends FAILED with the environment where it is.
+//   - Every event a step logs has a promotion.EventType; the values are stored and
+//     shown on the page as they are.
 //   - Notifications go to the policy's webhooks; a failure to notify is an event,
 //     never a failed step.
 package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/environment"
@@ -53,14 +63,18 @@ const (
 // Pipeline runs the steps. Every field is required.
 type Pipeline struct {
 	Store store.Store
-	Now   func() time.Time
+	// Now is the clock.
+	Now func() time.Time
 	// Checks runs smoke checks.
 	Checks interface {
 		Run(context.Context, []policy.SmokeCheck) []promotion.SmokeResult
 	}
+	// Hooks calls deploy hooks, signing the body with the secret; the promotion
+	// id is the idempotency key.
 	Hooks interface {
 		Post(ctx context.Context, url string, secret, body []byte, idempotencyKey string) error
 	}
+	// Notifier posts a notification to one webhook.
 	Notifier interface {
 		Send(context.Context, string, notify.Message) error
 	}
@@ -68,46 +82,6 @@ type Pipeline struct {
 	Secret func(ref string) ([]byte, error)
 	// PageURL is the approval page's base URL, for links in notifications.
 	PageURL string
-}
-
-// Input is what the state machine passes to a step: the promotion id and, for
-// Rollback and Finalize, the whole execution state (unknown fields are ignored).
-type Input struct {
-	PromotionID string `json:"promotion_id"`
-	// TaskToken is the approval step's token ($$.Task.Token).
-	TaskToken string `json:"task_token,omitempty"`
-	// Outcome is the final state Finalize records.
-	Outcome promotion.State `json:"outcome,omitempty"`
-	// Error is what a Catch caught; RollbackError what the rollback's Catch caught.
-	Error         *CaughtError `json:"error,omitempty"`
-	RollbackError *CaughtError `json:"rollback_error,omitempty"`
-}
-
-// NoOutput adapts a step that returns only an error (Approval, Apply, Finalize)
-// to the (output, error) shape Lambda handlers and the emulator's functions take.
-func NoOutput(fn func(context.Context, Input) error) func(context.Context, Input) (*struct{}, error) {
-	return func(ctx context.Context, in Input) (*struct{}, error) { return nil, fn(ctx, in) }
-}
-
-// CaughtError is a Step Functions error as a Catch with a ResultPath puts it.
-type CaughtError struct {
-	Error string `json:"Error"`
-	Cause string `json:"Cause"`
-}
-
-// Message returns the caught error's message: Lambda's errorMessage when the cause
-// is a Lambda error, else the cause itself.
-func (c *CaughtError) Message() string {
-	var lambdaErr struct {
-		Message string `json:"errorMessage"`
-	}
-	if json.Unmarshal([]byte(c.Cause), &lambdaErr) == nil && lambdaErr.Message != "" {
-		return c.Error + ": " + lambdaErr.Message
-	}
-	if c.Cause == "" {
-		return c.Error
-	}
-	return c.Error + ": " + c.Cause
 }
 
 // load reads a promotion and the environment it targets.
@@ -146,22 +120,3 @@ func (pl *Pipeline) update(ctx context.Context, id string, change func(*promotio
 func (pl *Pipeline) event(ctx context.Context, id string, typ promotion.EventType, actor, format string, args ...any) error {
 	return pl.Store.AppendEvent(ctx, id, promotion.Event{At: pl.Now(), Type: typ, Actor: actor, Message: fmt.Sprintf(format, args...)})
 }
-
-// notifyAll sends text to every webhook of env's policy, recording failures as events.
-func (pl *Pipeline) notifyAll(ctx context.Context, env *environment.Environment, id, text string) {
-	for _, w := range env.Policy.Notify {
-		if err := pl.Notifier.Send(ctx, w.URL, notify.Message{Text: text}); err != nil {
-			_ = pl.event(ctx, id, promotion.EventNotifyFailed, "ferry", "%v", err)
-		}
-	}
-}
-
-// pageLink is the approval page's link to a promotion.
-func (pl *Pipeline) pageLink(id string) string {
-	return strings.TrimRight(pl.PageURL, "/") + "/#/promotions/" + url.PathEscape(id)
-}
-
-// slackEscaper makes text inert in a Slack message.
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-func slack(s string) string { return slackEscaper.Replace(s) }

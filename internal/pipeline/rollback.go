@@ -3,61 +3,84 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ferrydev/ferry/internal/environment"
-	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
-// RollbackTo records a promotion, with id, that puts env back on the release it ran
-// at version (the previous version when version is 0). It is planned, shown and
-// approved like any other promotion; the caller starts its execution.
-func (pl *Pipeline) RollbackTo(ctx context.Context, env string, version int64, id, requestedBy string) (*promotion.Promotion, error) {
-	e, err := pl.Store.GetEnvironment(ctx, env)
+// RollbackOutput is what Rollback tells the state machine.
+type RollbackOutput struct {
+	PromotionID string `json:"promotion_id"`
+	// RolledBack says whether the environment is back on its previous release: the
+	// promotion ends ROLLED_BACK if so, FAILED if not.
+	RolledBack bool `json:"rolled_back"`
+}
+
+// Rollback puts the environment back on its previous deployment when this
+// promotion switched it, recording the switch back as a version of its own.
+func (pl *Pipeline) Rollback(ctx context.Context, in Input) (*RollbackOutput, error) {
+	res, err := pl.rollback(ctx, in)
+	return res, classify(err)
+}
+
+func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackOutput, error) {
+	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return nil, err
 	}
-	if version == 0 {
-		version = e.Version - 1
+	res := &RollbackOutput{PromotionID: p.ID}
+	skip := func(why string) (*RollbackOutput, error) {
+		return res, pl.event(ctx, p.ID, promotion.EventRollbackSkipped, "ferry", "%s", why)
 	}
-	if version < 1 || version >= e.Version {
-		return nil, fault.Errorf(fault.Invalid, "environment %s has no earlier version %d to roll back to (it is at version %d)", env, version, e.Version)
+	if env.Current == nil || env.Current.PromotionID != p.ID {
+		return skip("nothing to roll back: this promotion did not switch the environment")
 	}
-	entry, err := pl.versionEntry(ctx, env, version)
+	history, _, err := pl.Store.History(ctx, env.Name, store.Page{Limit: 2})
 	if err != nil {
 		return nil, err
 	}
-	now := pl.Now()
-	p := &promotion.Promotion{ID: id, Target: env, ReleaseID: entry.ReleaseID, RequestedBy: requestedBy,
-		Via: promotion.ViaRollback, State: promotion.Planning, CreatedAt: now, UpdatedAt: now}
-	if err := pl.Store.CreatePromotion(ctx, p); err != nil {
+	if history[0].Kind == environment.Rollback { // a retry of a rollback that happened
+		res.RolledBack = true
+		return res, nil
+	}
+	if !env.Policy.RollsBack() {
+		return skip(fmt.Sprintf("auto_rollback is off: environment %s stays at version %d", env.Name, env.Version))
+	}
+	if len(history) < 2 {
+		return skip(fmt.Sprintf("environment %s has no previous deployment: it stays at version %d", env.Name, env.Version))
+	}
+	prev := history[1]
+	refs, err := pl.Store.Deployment(ctx, env.Name, prev.Version)
+	if err != nil {
 		return nil, err
 	}
-	return p, pl.event(ctx, id, "requested", requestedBy, "rollback of %s to version %d (release %s)", env, version, entry.ReleaseID)
-}
-
-// versionEntry finds one version in an environment's history.
-func (pl *Pipeline) versionEntry(ctx context.Context, env string, version int64) (*environment.VersionEntry, error) {
-	page := store.Page{Limit: store.MaxLimit}
-	for {
-		entries, next, err := pl.Store.History(ctx, env, page)
-		if err != nil {
-			return nil, err
-		}
-		for i := range entries {
-			if entries[i].Version == version {
-				return &entries[i], nil
-			}
-		}
-		if next == "" {
-			return nil, fault.Errorf(fault.NotFound, "environment %s has no version %d", env, version)
-		}
-		page.Token = next
+	reason := rollbackReason(in, p)
+	if _, err := pl.Store.Switch(ctx, store.SwitchRequest{Environment: env.Name, BaseVersion: env.Version, ReleaseID: prev.ReleaseID,
+		Nodes: refs, PromotionID: p.ID, State: promotion.RolledBack, Kind: environment.Rollback, Reason: reason,
+		By: "ferry", At: pl.Now()}); err != nil {
+		return nil, err
 	}
+	res.RolledBack = true
+	return res, pl.event(ctx, p.ID, promotion.EventRolledBack, "ferry", "environment %s back on the release of version %d, as version %d: %s",
+		env.Name, prev.Version, env.Version+1, reason)
 }
 
-// approvedText says who approved, for the "decided" notification.
-func approvedText(p *promotion.Promotion, env string) string {
-	return fmt.Sprintf("Ferry: promotion %s to *%s* approved by %s; applying.", slack(p.ID), slack(env), slack(approvers(p)))
+// rollbackReason says why a promotion is rolled back: the caught error, or the
+// failed smoke checks.
+func rollbackReason(in Input, p *promotion.Promotion) string {
+	if in.Error != nil {
+		return in.Error.Message()
+	}
+	var failed []string
+	for _, r := range p.Smoke {
+		if !r.Passed {
+			failed = append(failed, r.Check)
+		}
+	}
+	if len(failed) > 0 {
+		return "smoke checks failed: " + strings.Join(failed, ", ")
+	}
+	return "promotion " + p.ID + " failed"
 }

@@ -1,0 +1,46 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/promotion"
+)
+
+// Approval stores the approval step's task token with the promotion (it is never
+// logged or returned), sets AWAITING_APPROVAL and asks the approvers.
+func (pl *Pipeline) Approval(ctx context.Context, in Input) error {
+	return classify(pl.approval(ctx, in))
+}
+
+func (pl *Pipeline) approval(ctx context.Context, in Input) error {
+	if in.TaskToken == "" {
+		return &StepFailed{Msg: "approval: no task token"}
+	}
+	p, env, err := pl.load(ctx, in.PromotionID)
+	if err != nil {
+		return err
+	}
+	pol := env.Policy.WithDefaults()
+	expires := pl.Now().Add(pol.ApprovalTimeout.D())
+	if p.ApprovalExpiresAt != nil { // a retry: the wait started then
+		expires = *p.ApprovalExpiresAt
+	}
+	if p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
+		if p.State.Final() { // cancelled while it was being planned
+			return &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: it waits for nobody", p.ID, p.State)}
+		}
+		p.State, p.TaskToken, p.ApprovalExpiresAt = promotion.AwaitingApproval, in.TaskToken, &expires
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := pl.event(ctx, p.ID, promotion.EventApprovalRequested, "ferry", "waiting for %d approval(s) from %s until %s",
+		pol.MinApprovals, strings.Join(pol.Approvers, ", "), expires.UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	pl.notifyAll(ctx, env, p.ID, pl.awaitingText(p, env.Name, pol, expires))
+	return nil
+}

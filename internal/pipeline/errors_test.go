@@ -1,0 +1,70 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ferrydev/ferry/internal/fault"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fault.Errorf(fault.Conflict, "plan stale: environment prod is at version 3"), "PlanStale"},
+		{fault.Errorf(fault.NotFound, "promotion x not found"), "StepFailed"},
+		{errors.New("throttled"), "Transient"},
+		{fmt.Errorf("wrapped: %w", &SoakNotMet{Msg: "m"}), "SoakNotMet"},
+		{context.DeadlineExceeded, "Transient"},
+	}
+	for _, tt := range tests {
+		if got := reflect.TypeOf(classify(tt.err)).Elem().Name(); got != tt.want {
+			t.Errorf("classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestStateMachineErrorNames: every error the definition matches is one a step
+// reports (or Step Functions, Lambda or the approval API does), and every step
+// error is handled somewhere.
+func TestStateMachineErrorNames(t *testing.T) {
+	data, err := os.ReadFile("../../statemachine/promotion.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm struct {
+		States map[string]struct {
+			Retry, Catch []struct {
+				ErrorEquals []string
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &sm); err != nil {
+		t.Fatal(err)
+	}
+	known := append(ErrorNames(), RejectedError)
+	used := map[string]bool{}
+	for name, st := range sm.States {
+		for _, r := range append(st.Retry, st.Catch...) {
+			for _, e := range r.ErrorEquals {
+				used[e] = true
+				if !strings.HasPrefix(e, "States.") && !strings.HasPrefix(e, "Lambda.") && !slices.Contains(known, e) {
+					t.Errorf("state %s matches %q, which no step reports", name, e)
+				}
+			}
+		}
+	}
+	for _, e := range []string{"Transient", "PlanStale", RejectedError, "States.Timeout", "States.ALL"} {
+		if !used[e] {
+			t.Errorf("the definition never matches %s", e)
+		}
+	}
+}

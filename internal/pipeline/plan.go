@@ -1,0 +1,104 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+// Gates.
+const (
+	// GateAuto: the promotion applies without waiting.
+	GateAuto = "auto"
+	// GateManual: the promotion waits for approval.
+	GateManual = "manual"
+)
+
+// PlanOutput is what Plan tells the state machine.
+type PlanOutput struct {
+	PromotionID string `json:"promotion_id"`
+	// Changes is false when the plan changes nothing: the promotion ends NO_CHANGES.
+	Changes bool `json:"changes"`
+	// Gate is GateManual when the promotion waits for approval, else GateAuto.
+	Gate string `json:"gate"`
+	// ApprovalTimeoutSeconds is how long the approval step waits.
+	ApprovalTimeoutSeconds int64 `json:"approval_timeout_seconds"`
+}
+
+// Plan locks the target environment, checks the policy's gates, computes and stores
+// the plan and decides whether the promotion waits for approval.
+func (pl *Pipeline) Plan(ctx context.Context, in Input) (*PlanOutput, error) {
+	res, err := pl.plan(ctx, in)
+	return res, classify(err)
+}
+
+func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanOutput, error) {
+	p, env, err := pl.load(ctx, in.PromotionID)
+	if err != nil {
+		return nil, err
+	}
+	pol := env.Policy.WithDefaults()
+	now := pl.Now()
+	if err := frozen(env, p, now); err != nil {
+		return nil, err
+	}
+	if _, err := pl.Store.AcquireLock(ctx, env.Name, p.ID, now, pol.ApprovalTimeout.D()+LockMargin); err != nil {
+		if fault.ErrorCode(err) == fault.Conflict {
+			return nil, &EnvironmentLocked{Msg: fault.ErrorMessage(err)}
+		}
+		return nil, err
+	}
+	cand, err := pl.Store.GetRelease(ctx, p.ReleaseID)
+	if err != nil {
+		return nil, err
+	}
+	if err := requiredChecks(pol, cand); err != nil {
+		return nil, err
+	}
+	if err := pl.soak(ctx, pol, cand, now); err != nil {
+		return nil, err
+	}
+	computed, err := pl.computePlan(ctx, p, env, cand)
+	if err != nil {
+		return nil, err
+	}
+	manual, why := approvalGate(pol, computed, cand)
+	res := &PlanOutput{PromotionID: p.ID, Changes: computed.Summary.Changed() > 0, Gate: GateAuto,
+		ApprovalTimeoutSeconds: int64(pol.ApprovalTimeout.D() / time.Second)}
+	if manual {
+		res.Gate = GateManual
+	}
+	if _, err := pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
+		p.BaseVersion, p.PlanDigest, p.Summary = computed.BaseVersion, computed.Digest, &computed.Summary
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return res, pl.event(ctx, p.ID, promotion.EventPlanned, "ferry", "planned against version %d: %s; %s",
+		computed.BaseVersion, summaryText(computed.Summary), why)
+}
+
+// computePlan plans the candidate against what env runs and stores the plan; a
+// promotion planned already (a retry) gets its stored plan back.
+func (pl *Pipeline) computePlan(ctx context.Context, p *promotion.Promotion, env *environment.Environment, cand *release.Release) (*plan.Plan, error) {
+	if p.PlanDigest != "" {
+		return pl.Store.GetPlan(ctx, p.PlanDigest)
+	}
+	var base *release.Release
+	if env.Current != nil {
+		var err error
+		if base, err = pl.Store.GetRelease(ctx, env.Current.ReleaseID); err != nil {
+			return nil, err
+		}
+	}
+	computed, err := plan.Compute(plan.Input{Target: env.Name, BaseVersion: env.Version, Base: base, Candidate: cand})
+	if err != nil {
+		return nil, err
+	}
+	return computed, pl.Store.PutPlan(ctx, computed)
+}
