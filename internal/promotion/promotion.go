@@ -13,8 +13,8 @@ import (
 // State is where a promotion is in the pipeline.
 type State string
 
-// The states a promotion goes through, in order; a promotion ends in one of
-// EndStates.
+// States: the four a running promotion passes through, in order, then the one of
+// EndStates it ends in.
 const (
 	// Planning: the plan is being computed and the lock taken.
 	Planning State = "PLANNING"
