@@ -17,7 +17,6 @@ import (
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
-	"github.com/ferrydev/ferry/internal/asl"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/deployhook"
@@ -26,8 +25,9 @@ import (
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 	"github.com/ferrydev/ferry/internal/smoke"
-	"github.com/ferrydev/ferry/internal/stepfn"
 	"github.com/ferrydev/ferry/internal/store"
 	"github.com/ferrydev/ferry/site"
 )

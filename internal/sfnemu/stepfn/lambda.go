@@ -17,7 +17,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 // Handler is a Lambda function as the emulator runs it: JSON in, JSON out.
