@@ -26,6 +26,7 @@ import (
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/sfnemu/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
 	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/store"
@@ -69,7 +70,7 @@ type System struct {
 	// URL is where the listener serves; SFNEndpoint the Step Functions API.
 	URL, SFNEndpoint string
 
-	journal  *stepfn.Journal
+	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
 	cancel   context.CancelFunc
@@ -99,7 +100,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		Notifier: notify.New(), Secret: deployhook.Secret}
 	s.Emulator = stepfn.New(Functions(s.Pipeline))
 	s.Emulator.Now = cfg.Now
-	if s.journal, err = stepfn.OpenJournal(cfg.DataDir); err != nil {
+	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
 		s.Store.Close()
 		return nil, err
 	}

@@ -1,137 +1,86 @@
 package stepfn
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
-// JournalFile is the emulator's file in the data directory.
-const JournalFile = "stepfn.db"
-
-// Journal keeps what the emulator must not lose across a restart, in one bbolt
-// file: state machines (their definitions with substitutions applied), executions
-// (written after every step, history included) and task tokens. Executions are
-// plain data (asl.Execution), so a restored one resumes exactly where it was.
-type Journal struct {
-	db *bolt.DB
+// Journal keeps what the emulator must not lose across a restart: state machines
+// (their definitions with substitutions applied), executions (written after every
+// step, history included) and task tokens. Each Put replaces the record under its
+// key: a state machine's ARN, an execution's ARN, a token. Executions are plain
+// data (asl.Execution), so a restored one resumes exactly where it was.
+//
+// Package boltjournal keeps it in a bbolt file; the emulator runs without one when
+// it need not survive a restart.
+type Journal interface {
+	PutMachine(MachineRecord) error
+	PutExecution(ExecutionRecord) error
+	PutToken(token string, rec TokenRecord) error
+	// Load returns every record, for Restore.
+	Load() (*Snapshot, error)
 }
 
-var (
-	journalMachines   = []byte("machines")
-	journalExecutions = []byte("executions")
-	journalTokens     = []byte("tokens")
-)
-
-// OpenJournal opens (creating if needed) the journal in dir.
-func OpenJournal(dir string) (*Journal, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(filepath.Join(dir, JournalFile), 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("opening the Step Functions journal: %w", err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{journalMachines, journalExecutions, journalTokens} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &Journal{db: db}, nil
-}
-
-// Close closes the file.
-func (j *Journal) Close() error { return j.db.Close() }
-
-type machineRecord struct {
+// MachineRecord is a state machine as the journal keeps it.
+type MachineRecord struct {
 	ARN, Name, Definition, RoleArn, Type string
 	Created                              time.Time
 }
 
-type executionRecord struct {
+// ExecutionRecord is an execution as the journal keeps it: where it stands, its
+// input as given, and the task tokens it waits on.
+type ExecutionRecord struct {
 	Execution *asl.Execution
 	Input     string
 	Pending   []string
 }
 
-type tokenRecord struct {
+// TokenRecord is a task token's entry: the execution that waits on it, and where
+// it stands.
+type TokenRecord struct {
 	Exec  string
-	State tokenState
+	State TokenState
 }
 
-func (j *Journal) put(bucket []byte, key string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return j.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
+// Snapshot is everything a journal holds: executions in any order, tokens by token.
+type Snapshot struct {
+	Machines   []MachineRecord
+	Executions []ExecutionRecord
+	Tokens     map[string]TokenRecord
 }
 
-func (j *Journal) putMachine(sm *stateMachine) error {
-	return j.put(journalMachines, sm.arn, machineRecord{ARN: sm.arn, Name: sm.name, Definition: sm.definition,
-		RoleArn: sm.roleArn, Type: sm.typ, Created: sm.created})
+func (sm *stateMachine) record() MachineRecord {
+	return MachineRecord{ARN: sm.arn, Name: sm.name, Definition: sm.definition, RoleArn: sm.roleArn, Type: sm.typ, Created: sm.created}
 }
 
-func (j *Journal) putExecution(ex *execution) error {
-	return j.put(journalExecutions, ex.e.ARN, executionRecord{Execution: ex.e, Input: ex.input, Pending: ex.pending})
+func (ex *execution) record() ExecutionRecord {
+	return ExecutionRecord{Execution: ex.e, Input: ex.input, Pending: ex.pending}
 }
 
-func (j *Journal) putToken(tok string, t *token) error {
-	return j.put(journalTokens, tok, tokenRecord{Exec: t.exec, State: t.state})
-}
-
-// each calls fn with every record of bucket, decoded with numbers kept exact.
-func (j *Journal) each(bucket []byte, fn func(key string, dec *json.Decoder) error) error {
-	return j.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-			dec := json.NewDecoder(strings.NewReader(string(v)))
-			dec.UseNumber()
-			return fn(string(k), dec)
-		})
-	})
-}
+func (t *token) record() TokenRecord { return TokenRecord{Exec: t.exec, State: t.state} }
 
 // Restore loads what j holds into em, which must be empty, keeps j as em's journal,
 // and resumes the executions that were running and not waiting (their current
 // step runs again: Ferry's steps are idempotent).
-func (em *Emulator) Restore(j *Journal) error {
+func (em *Emulator) Restore(j Journal) error {
 	em.journal = j
-	err := j.each(journalMachines, func(_ string, dec *json.Decoder) error {
-		var rec machineRecord
-		if err := dec.Decode(&rec); err != nil {
-			return err
-		}
+	snap, err := j.Load()
+	if err != nil {
+		return err
+	}
+	for _, rec := range snap.Machines {
 		def, err := asl.Parse([]byte(rec.Definition), nil)
 		if err != nil {
 			return fmt.Errorf("restoring state machine %s: %w", rec.Name, err)
 		}
 		em.machines[rec.ARN] = &stateMachine{arn: rec.ARN, name: rec.Name, definition: rec.Definition, roleArn: rec.RoleArn,
 			typ: rec.Type, created: rec.Created, machine: &asl.Machine{Def: def, ARN: rec.ARN, Runtime: em.Runtime}}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	var resume []*execution
-	err = j.each(journalExecutions, func(arn string, dec *json.Decoder) error {
-		var rec executionRecord
-		if err := dec.Decode(&rec); err != nil {
-			return err
-		}
+	for _, rec := range snap.Executions {
+		arn := rec.Execution.ARN
 		sm, ok := em.machines[rec.Execution.StateMachineARN]
 		if !ok {
 			return fmt.Errorf("restoring execution %s: its state machine is gone", arn)
@@ -142,22 +91,10 @@ func (em *Emulator) Restore(j *Journal) error {
 		if ex.e.Status == asl.Running && ex.e.Wait == nil {
 			resume = append(resume, ex)
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	sortByStart(em)
-	err = j.each(journalTokens, func(tok string, dec *json.Decoder) error {
-		var rec tokenRecord
-		if err := dec.Decode(&rec); err != nil {
-			return err
-		}
+	for tok, rec := range snap.Tokens {
 		em.tokens[tok] = &token{exec: rec.Exec, state: rec.State}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for _, ex := range resume {
 		em.advance(ex)

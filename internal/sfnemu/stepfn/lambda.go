@@ -8,6 +8,10 @@
 // StartExecution, DescribeExecution, ListExecutions, StopExecution,
 // GetExecutionHistory, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
 // with Step Functions' error codes. Page tokens are opaque offsets.
+//
+// Given a Journal (Restore), the emulator records every state machine, execution
+// step and task token there, and picks up where it was after a restart; package
+// boltjournal keeps one in a bbolt file. Without one, it forgets on exit.
 package stepfn
 
 import (
