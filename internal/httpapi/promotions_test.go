@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/asl"
 	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 func TestEveryRouteNeedsAnIdentity(t *testing.T) {

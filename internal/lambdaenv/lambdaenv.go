@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"reflect"
 	"strings"
 	"time"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/ferrydev/ferry/internal/dynamo"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/identity"
+	"github.com/ferrydev/ferry/internal/lambdaerr"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/smoke"
@@ -161,7 +161,7 @@ func Step[Out any](log *slog.Logger, step string, fn func(context.Context, pipel
 		case err == nil:
 			log.InfoContext(ctx, "step done", attrs...)
 		default:
-			attrs = append(attrs, "error_type", reflect.TypeOf(err).Elem().Name(), "error", err.Error())
+			attrs = append(attrs, "error_type", lambdaerr.Name(err), "error", err.Error())
 			level := slog.LevelWarn // a domain outcome the state machine handles
 			if _, transient := err.(*pipeline.Transient); transient {
 				level = slog.LevelError

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
-	"github.com/ferrydev/ferry/internal/asl"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/deployhook"
@@ -26,8 +25,10 @@ import (
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
+	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 	"github.com/ferrydev/ferry/internal/smoke"
-	"github.com/ferrydev/ferry/internal/stepfn"
 	"github.com/ferrydev/ferry/internal/store"
 	"github.com/ferrydev/ferry/site"
 )
@@ -69,7 +70,7 @@ type System struct {
 	// URL is where the listener serves; SFNEndpoint the Step Functions API.
 	URL, SFNEndpoint string
 
-	journal  *stepfn.Journal
+	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
 	cancel   context.CancelFunc
@@ -99,7 +100,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		Notifier: notify.New(), Secret: deployhook.Secret}
 	s.Emulator = stepfn.New(Functions(s.Pipeline))
 	s.Emulator.Now = cfg.Now
-	if s.journal, err = stepfn.OpenJournal(cfg.DataDir); err != nil {
+	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
 		s.Store.Close()
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	s.URL = "http://" + s.listener.Addr().String()
 	s.SFNEndpoint = s.URL + "/sfn"
 	s.Pipeline.PageURL = s.URL
-	s.Control = &control.Service{Pipeline: s.Pipeline, SFN: stepfn.NewLocalClient(s.SFNEndpoint),
+	s.Control = &control.Service{Pipeline: s.Pipeline, SFN: NewSFNClient(s.SFNEndpoint),
 		StateMachineARN: s.StateMachineARN, Admins: cfg.Identity.Admins}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	mux := http.NewServeMux()

@@ -3,9 +3,9 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"reflect"
 
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/lambdaerr"
 )
 
 // The errors below end a step. aws-lambda-go reports a returned error by its Go
@@ -54,7 +54,7 @@ func ErrorNames() []string {
 	var names []string
 	for _, e := range []error{&PlanStale{}, &EnvironmentLocked{}, &EnvironmentFrozen{}, &ChecksFailed{},
 		&SoakNotMet{}, &DeployHookFailed{}, &StepFailed{}, &Transient{}} {
-		names = append(names, reflect.TypeOf(e).Elem().Name())
+		names = append(names, lambdaerr.Name(e))
 	}
 	return names
 }

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 // Emulator runs state machines the way Step Functions does, in process: each
@@ -32,7 +32,7 @@ type Emulator struct {
 	running  sync.WaitGroup
 	// journal, when set, records every change so that a restart loses nothing
 	// (see Restore); journalErr is its last failure.
-	journal    *Journal
+	journal    Journal
 	journalErr error
 }
 
@@ -50,18 +50,19 @@ type execution struct {
 	pending []string // the task tokens the execution (or its branches) waits on
 }
 
-// tokenState is where a task token stands.
-type tokenState int
+// TokenState is where a task token stands: pending, answered (or its execution
+// stopped), or timed out. The journal keeps it as a number.
+type TokenState int
 
 const (
-	tokenPending tokenState = iota
+	tokenPending TokenState = iota
 	tokenDone
 	tokenTimedOut
 )
 
 type token struct {
 	exec  string
-	state tokenState
+	state TokenState
 }
 
 // APIError is a Step Functions API error: Code is what the SDK turns into a type.
@@ -127,7 +128,7 @@ func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, su
 	sm := &stateMachine{arn: arn, name: name, definition: definition, roleArn: roleArn, typ: typ, created: em.Now(),
 		machine: &asl.Machine{Def: def, ARN: arn, Runtime: em.Runtime}}
 	if em.journal != nil {
-		if err := em.journal.putMachine(sm); err != nil {
+		if err := em.journal.PutMachine(sm.record()); err != nil {
 			return "", time.Time{}, fmt.Errorf("recording state machine %s: %w", name, err)
 		}
 	}
@@ -176,7 +177,7 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	ex := &execution{sm: sm, input: input}
 	ex.e = sm.machine.NewExecution(arn, name, value, em.Now())
 	if em.journal != nil {
-		if err := em.journal.putExecution(ex); err != nil {
+		if err := em.journal.PutExecution(ex.record()); err != nil {
 			em.mu.Unlock()
 			return "", time.Time{}, fmt.Errorf("recording execution %s: %w", name, err)
 		}
@@ -236,12 +237,12 @@ func (em *Emulator) record(ex *execution, tokens map[string]*token) {
 		return
 	}
 	if ex != nil {
-		if err := em.journal.putExecution(ex); err != nil {
+		if err := em.journal.PutExecution(ex.record()); err != nil {
 			em.journalErr = err
 		}
 	}
 	for tok, t := range tokens {
-		if err := em.journal.putToken(tok, t); err != nil {
+		if err := em.journal.PutToken(tok, t.record()); err != nil {
 			em.journalErr = err
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 // maxRequest bounds an API request body (Step Functions' own limit on a payload is 256 KiB).

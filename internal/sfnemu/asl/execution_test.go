@@ -275,7 +275,7 @@ func TestDefinitionErrors(t *testing.T) {
 // TestPromotionDefinition runs Ferry's own state machine with steps that answer
 // as Lambda's invoke integration does ({"Payload": ...}), through each outcome.
 func TestPromotionDefinition(t *testing.T) {
-	data, err := os.ReadFile("../../statemachine/promotion.asl.json")
+	data, err := os.ReadFile("../../../statemachine/promotion.asl.json")
 	if err != nil {
 		t.Fatal(err)
 	}

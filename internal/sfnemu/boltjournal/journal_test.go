@@ -1,12 +1,34 @@
-package stepfn
+package boltjournal
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 )
+
+// approvalDefinition waits on a task token (60 seconds at most) and records the
+// answer.
+const approvalDefinition = `{
+  "StartAt": "Ask",
+  "States": {
+    "Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      "Parameters": {"FunctionName": "ask", "Payload": {"id.$": "$.id", "token.$": "$$.Task.Token"}},
+      "TimeoutSeconds": 60, "ResultPath": "$.answer", "Next": "Done"},
+    "Done": {"Type": "Succeed"}
+  }
+}`
+
+func render(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
 
 // TestRestartWhileWaiting: an execution waiting on a task token, and one in a Wait
 // state, survive the emulator's restart; the token still works afterwards and the
@@ -15,18 +37,18 @@ func TestRestartWhileWaiting(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	var token string
-	ask := Handle(func(_ context.Context, in struct {
+	ask := stepfn.Handle(func(_ context.Context, in struct {
 		Token string `json:"token"`
 	}) (map[string]string, error) {
 		token = in.Token
 		return map[string]string{}, nil
 	})
-	boot := func() (*Emulator, *Journal) {
-		j, err := OpenJournal(dir)
+	boot := func() (*stepfn.Emulator, *Journal) {
+		j, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		em := New(Functions{"ask": ask})
+		em := stepfn.New(stepfn.Functions{"ask": ask})
 		em.Now = func() time.Time { return now }
 		if err := em.Restore(j); err != nil {
 			t.Fatal(err)
@@ -67,7 +89,7 @@ func TestRestartWhileWaiting(t *testing.T) {
 	if err != nil || e.Status != asl.Succeeded || render(e.Output) != `{"answer":{"approved":true},"id":"a"}` {
 		t.Fatalf("after the restart: %v %s %v", e.Status, render(e.Output), err)
 	}
-	if err := em.SendTaskSuccess(token, `{}`); err == nil || err.(*APIError).Code != "TaskDoesNotExist" {
+	if err := em.SendTaskSuccess(token, `{}`); err == nil || err.(*stepfn.APIError).Code != "TaskDoesNotExist" {
 		t.Errorf("a second answer: %v", err)
 	}
 	now = now.Add(4 * time.Minute) // 4.5 minutes in: the 5-minute wait is not over

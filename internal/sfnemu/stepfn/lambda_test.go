@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 type greetIn struct {

@@ -8,16 +8,20 @@
 // StartExecution, DescribeExecution, ListExecutions, StopExecution,
 // GetExecutionHistory, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
 // with Step Functions' error codes. Page tokens are opaque offsets.
+//
+// Given a Journal (Restore), the emulator records every state machine, execution
+// step and task token there, and picks up where it was after a restart; package
+// boltjournal keeps one in a bbolt file. Without one, it forgets on exit.
 package stepfn
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"strings"
 
-	"github.com/ferrydev/ferry/internal/asl"
+	"github.com/ferrydev/ferry/internal/lambdaerr"
+	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 )
 
 // Handler is a Lambda function as the emulator runs it: JSON in, JSON out.
@@ -25,7 +29,8 @@ type Handler func(ctx context.Context, payload []byte) ([]byte, error)
 
 // Handle adapts a typed Go handler, the kind lambda.Start takes, to a Handler. The
 // payload is decoded and the result encoded with encoding/json, as the Lambda
-// runtime does; an error is reported by its Go type name, as aws-lambda-go does.
+// runtime does; an error is reported by the name aws-lambda-go gives it
+// (lambdaerr.Name).
 func Handle[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		var in In
@@ -34,20 +39,11 @@ func Handle[In, Out any](fn func(context.Context, In) (Out, error)) Handler {
 		}
 		out, err := fn(ctx, in)
 		if err != nil {
-			name := typeName(err)
+			name := lambdaerr.Name(err)
 			return nil, &asl.Failure{Name: name, Cause: lambdaCause(name, err.Error())}
 		}
 		return json.Marshal(out)
 	}
-}
-
-// typeName is the name Lambda reports for an error: its Go type's.
-func typeName(err error) string {
-	t := reflect.TypeOf(err)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return t.Name()
 }
 
 // lambdaCause is the cause Step Functions records for a Lambda error.
