@@ -1,10 +1,10 @@
 // One promotion: what it carries, its plan, its checks and timeline, and the
-// decision, with an explicit confirmation that names the environment.
+// decision, with an explicit confirmation that names the environment. The server
+// owns the rules: who may decide or cancel, the comment's limit and when a
+// comment is required come in the view or in its answer, never from here.
 import { api } from './api.js';
 import { h, replace, route, safeURL, time, duration, badge, short } from './dom.js';
 import { planSection } from './plan.js';
-
-const cancellable = new Set(['PLANNING', 'AWAITING_APPROVAL']);
 
 export async function promotionView(ctx, id) {
   const view = await api('GET', '/promotions/' + encodeURIComponent(id));
@@ -80,19 +80,11 @@ function approvalSection(ctx, view, status) {
     section.append(h('p', { class: 'notice', id: 'why-not' }, a.why_not));
     return section;
   }
-  const comment = h('textarea', { id: 'comment', rows: 3, maxlength: 4000, placeholder: 'What you checked, or why not' });
+  const comment = h('textarea', { id: 'comment', rows: 3, maxlength: a.comment_max, placeholder: 'What you checked, or why not' });
   const actions = h('div', { class: 'actions' });
-  const ask = (decision) => {
-    if (decision === 'reject' && !comment.value.trim()) {
-      replace(status, h('p', { class: 'error', role: 'alert' }, 'Say why you reject it in the comment.'));
-      comment.focus();
-      return;
-    }
-    confirm(decision);
-  };
   const choose = () => replace(actions,
-    h('button', { type: 'button', class: 'primary', id: 'approve', onclick: () => ask('approve') }, 'Approve…'),
-    h('button', { type: 'button', class: 'danger', id: 'reject', onclick: () => ask('reject') }, 'Reject…'));
+    h('button', { type: 'button', class: 'primary', id: 'approve', onclick: () => confirm('approve') }, 'Approve…'),
+    h('button', { type: 'button', class: 'danger', id: 'reject', onclick: () => confirm('reject') }, 'Reject…'));
   const confirm = (decision) => {
     const verb = decision === 'approve' ? 'Approve' : 'Reject';
     const yes = h('button', { type: 'button', class: decision === 'approve' ? 'primary' : 'danger', id: 'confirm',
@@ -118,6 +110,7 @@ function approvalSection(ctx, view, status) {
       else choose();
       replace(document.getElementById('status'), h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
         e.code === 'conflict' ? h('button', { type: 'button', onclick: ctx.reload }, 'Reload') : null);
+      if (e.code === 'invalid') comment.focus(); // the comment is what can be wrong
     }
   };
   choose();
@@ -133,7 +126,7 @@ function decidedSection(view) {
 
 function cancelSection(ctx, view, status) {
   const p = view.promotion;
-  if (!cancellable.has(p.state) || !(ctx.me.subject === p.requested_by || ctx.me.admin)) return null;
+  if (!view.may_cancel) return null; // the server says who may cancel, and until when
   const holder = h('div', { class: 'actions' });
   const start = () => replace(holder, h('button', { type: 'button', id: 'cancel', onclick: sure }, 'Cancel this promotion…'));
   const sure = () => {

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ferrydev/ferry/internal/apiclient"
-	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
@@ -144,7 +144,7 @@ func waitFor(ctx context.Context, c *apiclient.Client, id string, timeout time.D
 const pollInterval = 500 * time.Millisecond
 
 // printPromotion writes a promotion as people read it.
-func printPromotion(out io.Writer, v *httpapi.PromotionView) {
+func printPromotion(out io.Writer, v *wire.PromotionView) {
 	p := v.Promotion
 	fmt.Fprintf(out, "promotion %s: %s\n", p.ID, p.State)
 	label := v.Release.Name

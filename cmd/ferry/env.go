@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/apiclient"
-	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/policy"
 )
 
@@ -105,7 +105,7 @@ func envCreate() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			e, err := c.PutEnvironment(ctx, args[0], control.EnvironmentRequest{Policy: pol, Ephemeral: *ephemeral})
+			e, err := c.PutEnvironment(ctx, args[0], wire.EnvironmentRequest{Policy: pol, Ephemeral: *ephemeral})
 			if err != nil {
 				return exitError, err
 			}
@@ -162,7 +162,7 @@ func envFreeze() clientCommand {
 			until = fs.String("until", "", "until when, RFC 3339 (such as 2026-12-01T09:00:00Z)")
 		},
 		run: func(ctx context.Context, c *apiclient.Client, args []string, out io.Writer) (int, error) {
-			req := control.FreezeRequest{Reason: *reason}
+			req := wire.FreezeRequest{Reason: *reason}
 			switch {
 			case *forDur > 0 && *until == "":
 				req.Until = time.Now().Add(*forDur)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/apiclient"
-	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/loader"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
@@ -65,7 +65,7 @@ func startCommand() clientCommand {
 			if *env == "" || (*file == "") == (*source == "") {
 				return exitError, fmt.Errorf("start: give --env and one of --release FILE or --source ENV")
 			}
-			req := control.StartRequest{ID: *id, Environment: *env, Source: *source, Via: promotion.ViaCLI}
+			req := wire.StartRequest{ID: *id, Environment: *env, Source: *source, Via: promotion.ViaCLI}
 			if *file != "" {
 				f, err := loader.ParseFormat(*inputFormat)
 				if err != nil {
@@ -182,7 +182,7 @@ func decideCommand(d promotion.Decision) clientCommand {
 				return exitError, err
 			}
 			printPromotion(out, v)
-			p, err := c.Decide(ctx, args[0], d, control.DecisionRequest{Comment: *comment, PlanDigest: v.Promotion.PlanDigest})
+			p, err := c.Decide(ctx, args[0], d, wire.DecisionRequest{Comment: *comment, PlanDigest: v.Promotion.PlanDigest})
 			if err != nil {
 				return exitError, err
 			}

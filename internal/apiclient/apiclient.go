@@ -1,5 +1,6 @@
 // Package apiclient is a Go client of Ferry's HTTP API (internal/httpapi), for
-// the ferry CLI and scripts. Errors the server answers come back as *fault.Error
+// the ferry CLI and scripts. It speaks the API's contract, internal/httpapi/wire,
+// and depends on nothing of the server. Errors the server answers come back as *fault.Error
 // with the server's code and message.
 package apiclient
 
@@ -21,10 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
-	"github.com/ferrydev/ferry/internal/httpapi"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -99,7 +99,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		var e httpapi.ErrorBody
+		var e wire.ErrorBody
 		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
 			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
@@ -121,31 +121,31 @@ func (c *Client) Me(ctx context.Context) (policy.Identity, error) {
 }
 
 // PutRelease uploads a release as native JSON.
-func (c *Client) PutRelease(ctx context.Context, releaseJSON []byte) (*httpapi.ReleaseHeader, error) {
-	var h httpapi.ReleaseHeader
+func (c *Client) PutRelease(ctx context.Context, releaseJSON []byte) (*wire.ReleaseHeader, error) {
+	var h wire.ReleaseHeader
 	return &h, c.do(ctx, "POST", "/api/releases", releaseJSON, &h)
 }
 
 // Start starts a promotion.
-func (c *Client) Start(ctx context.Context, req control.StartRequest) (*promotion.Promotion, error) {
+func (c *Client) Start(ctx context.Context, req wire.StartRequest) (*promotion.Promotion, error) {
 	var p promotion.Promotion
 	return &p, c.do(ctx, "POST", "/api/promotions", req, &p)
 }
 
 // Promotion returns a promotion with its plan and approval state.
-func (c *Client) Promotion(ctx context.Context, id string) (*httpapi.PromotionView, error) {
-	var v httpapi.PromotionView
+func (c *Client) Promotion(ctx context.Context, id string) (*wire.PromotionView, error) {
+	var v wire.PromotionView
 	return &v, c.do(ctx, "GET", "/api/promotions/"+url.PathEscape(id), nil, &v)
 }
 
 // Pending returns the promotions awaiting approval, oldest first.
 func (c *Client) Pending(ctx context.Context) ([]*promotion.Promotion, error) {
-	var l httpapi.PromotionList
+	var l wire.PromotionList
 	return l.Promotions, c.do(ctx, "GET", "/api/promotions?state=AWAITING_APPROVAL", nil, &l)
 }
 
 // Decide approves or rejects a promotion whose plan has digest.
-func (c *Client) Decide(ctx context.Context, id string, d promotion.Decision, req control.DecisionRequest) (*promotion.Promotion, error) {
+func (c *Client) Decide(ctx context.Context, id string, d promotion.Decision, req wire.DecisionRequest) (*promotion.Promotion, error) {
 	var p promotion.Promotion
 	return &p, c.do(ctx, "POST", "/api/promotions/"+url.PathEscape(id)+"/"+string(d), req, &p)
 }
@@ -160,28 +160,28 @@ func (c *Client) Cancel(ctx context.Context, id string) (*promotion.Promotion, e
 // (the previous one when 0).
 func (c *Client) Rollback(ctx context.Context, env string, version int64) (*promotion.Promotion, error) {
 	var p promotion.Promotion
-	return &p, c.do(ctx, "POST", envPath(env, "/rollback"), map[string]int64{"to_version": version}, &p)
+	return &p, c.do(ctx, "POST", envPath(env, "/rollback"), wire.RollbackRequest{ToVersion: version}, &p)
 }
 
 // Environments returns every environment.
 func (c *Client) Environments(ctx context.Context) ([]*environment.Environment, error) {
-	var l httpapi.EnvironmentList
+	var l wire.EnvironmentList
 	return l.Environments, c.do(ctx, "GET", "/api/environments", nil, &l)
 }
 
 // Environment returns an environment with its recent history and promotions.
-func (c *Client) Environment(ctx context.Context, name string) (*httpapi.EnvironmentView, error) {
-	var v httpapi.EnvironmentView
+func (c *Client) Environment(ctx context.Context, name string) (*wire.EnvironmentView, error) {
+	var v wire.EnvironmentView
 	return &v, c.do(ctx, "GET", envPath(name, ""), nil, &v)
 }
 
 // History returns a page of an environment's versions.
-func (c *Client) History(ctx context.Context, name string, limit int, token string) (*httpapi.HistoryPage, error) {
+func (c *Client) History(ctx context.Context, name string, limit int, token string) (*wire.HistoryPage, error) {
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if token != "" {
 		q.Set("page_token", token)
 	}
-	var h httpapi.HistoryPage
+	var h wire.HistoryPage
 	return &h, c.do(ctx, "GET", envPath(name, "/history?"+q.Encode()), nil, &h)
 }
 
@@ -200,7 +200,7 @@ func (c *Client) Preview(ctx context.Context, env, releaseID, source string) (*p
 }
 
 // PutEnvironment creates an environment or sets its policy.
-func (c *Client) PutEnvironment(ctx context.Context, name string, req control.EnvironmentRequest) (*environment.Environment, error) {
+func (c *Client) PutEnvironment(ctx context.Context, name string, req wire.EnvironmentRequest) (*environment.Environment, error) {
 	var e environment.Environment
 	return &e, c.do(ctx, "PUT", envPath(name, ""), req, &e)
 }
@@ -225,16 +225,16 @@ func (c *Client) PutPolicy(ctx context.Context, name string, policyJSON []byte) 
 // Extend moves an ephemeral environment's expiry to now plus ttl (the policy's
 // when 0).
 func (c *Client) Extend(ctx context.Context, name string, ttl time.Duration) (*environment.Environment, error) {
-	body := map[string]string{}
+	var req wire.ExtendRequest
 	if ttl > 0 {
-		body["ttl"] = ttl.String()
+		req.TTL = policy.Duration(ttl)
 	}
 	var e environment.Environment
-	return &e, c.do(ctx, "POST", envPath(name, "/extend"), body, &e)
+	return &e, c.do(ctx, "POST", envPath(name, "/extend"), req, &e)
 }
 
 // Freeze freezes an environment.
-func (c *Client) Freeze(ctx context.Context, name string, req control.FreezeRequest) (*environment.Environment, error) {
+func (c *Client) Freeze(ctx context.Context, name string, req wire.FreezeRequest) (*environment.Environment, error) {
 	var e environment.Environment
 	return &e, c.do(ctx, "POST", envPath(name, "/freeze"), req, &e)
 }
@@ -247,17 +247,17 @@ func (c *Client) Unfreeze(ctx context.Context, name string) (*environment.Enviro
 
 // Wait polls a promotion every interval until it reaches a final state or ctx
 // ends.
-func (c *Client) Wait(ctx context.Context, id string, interval time.Duration) (*httpapi.PromotionView, error) {
+func (c *Client) Wait(ctx context.Context, id string, interval time.Duration) (*wire.PromotionView, error) {
 	return c.poll(ctx, id, interval, func(s promotion.State) bool { return !s.Final() })
 }
 
 // WaitWhile polls a promotion every interval while it is in state, or until ctx
 // ends.
-func (c *Client) WaitWhile(ctx context.Context, id string, state promotion.State, interval time.Duration) (*httpapi.PromotionView, error) {
+func (c *Client) WaitWhile(ctx context.Context, id string, state promotion.State, interval time.Duration) (*wire.PromotionView, error) {
 	return c.poll(ctx, id, interval, func(s promotion.State) bool { return s == state })
 }
 
-func (c *Client) poll(ctx context.Context, id string, interval time.Duration, more func(promotion.State) bool) (*httpapi.PromotionView, error) {
+func (c *Client) poll(ctx context.Context, id string, interval time.Duration, more func(promotion.State) bool) (*wire.PromotionView, error) {
 	for {
 		v, err := c.Promotion(ctx, id)
 		if err != nil {

@@ -16,8 +16,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 )
 
 // TestSigV4 checks a signed request as API Gateway would: the signature over the
@@ -56,7 +56,7 @@ func TestSigV4(t *testing.T) {
 	defer srv.Close()
 	c := New(srv.URL+"/ci", "")
 	c.Sign = SigV4(aws.NewCredentialsCache(creds), "eu-west-1")
-	p, err := c.Start(context.Background(), control.StartRequest{Environment: "prod", Source: "staging"})
+	p, err := c.Start(context.Background(), wire.StartRequest{Environment: "prod", Source: "staging"})
 	if err != nil || p.ID != "p1" {
 		t.Fatalf("Start = %+v, %v", p, err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
-	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
@@ -64,7 +63,7 @@ func TestTaskAnswersThatComeTooLate(t *testing.T) {
 				t.Fatal(err)
 			}
 			var sent string
-			s := &Service{Pipeline: &pipeline.Pipeline{Store: st, Now: func() time.Time { return now }},
+			s := &Service{Store: st, Now: func() time.Time { return now },
 				SFN: &fakeSFN{SendTaskSuccessFn: func(in *sfn.SendTaskSuccessInput) error {
 					sent = *in.TaskToken
 					return tt.err

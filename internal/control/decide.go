@@ -17,20 +17,23 @@ import (
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
-// MaxComment bounds a decision's comment, in bytes.
+// MaxComment bounds a decision's comment, in bytes. The promotion view carries
+// it, so the page's limit is this one.
 const MaxComment = 4000
 
 // DecisionRequest is a reviewer's approve or reject.
 type DecisionRequest struct {
-	Comment string `json:"comment"`
+	// Comment says what the reviewer checked; a rejection must say why.
+	Comment string
 	// PlanDigest is the digest of the plan the reviewer saw.
-	PlanDigest string `json:"plan_digest"`
+	PlanDigest string
 }
 
 // Decide records the decision of who on a promotion awaiting approval and, when it
 // settles the approval, answers the execution's task. Codes: not_found, invalid,
 // forbidden (not an approver, or the requester), conflict (the plan changed, or
-// who decided already), gone (decided, expired, or over).
+// who decided already), gone (decided, expired, or over). A rejection without a
+// comment is invalid once who may decide.
 func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d promotion.Decision, req DecisionRequest) (*promotion.Promotion, error) {
 	if len(req.Comment) > MaxComment {
 		return nil, fault.Errorf(fault.Invalid, "comment: %d bytes, at most %d", len(req.Comment), MaxComment)
@@ -42,17 +45,20 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 	if err := s.MayDecide(p, env, who); err != nil {
 		return nil, err
 	}
-	pol, now := env.Policy.WithDefaults(), s.Pipeline.Now()
+	if d == promotion.Reject && strings.TrimSpace(req.Comment) == "" {
+		return nil, fault.Errorf(fault.Invalid, "comment: a rejection needs a reason: say what is wrong, so the requester can fix it")
+	}
+	pol, now := env.Policy.WithDefaults(), s.Now()
 	if req.PlanDigest != p.PlanDigest {
 		return nil, fault.Errorf(fault.Conflict, "the plan changed since you saw it (you saw %s, it is now %s): reload and review it again",
 			shortDigest(req.PlanDigest), shortDigest(p.PlanDigest))
 	}
-	decided, err := s.store().RecordDecision(ctx, id, promotion.Approval{Identity: who.Subject, Decision: d,
+	decided, err := s.Store.RecordDecision(ctx, id, promotion.Approval{Identity: who.Subject, Decision: d,
 		Comment: req.Comment, PlanDigest: req.PlanDigest, At: now})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store().AppendEvent(ctx, id, promotion.Event{At: now, Type: d.Event(), Actor: who.Subject,
+	if err := s.Store.AppendEvent(ctx, id, promotion.Event{At: now, Type: d.Event(), Actor: who.Subject,
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}
@@ -77,7 +83,7 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 // conflict (not planned yet, or who decided already), gone (over), forbidden.
 func (s *Service) MayDecide(p *promotion.Promotion, env *environment.Environment, who policy.Identity) error {
 	pol := env.Policy.WithDefaults()
-	if err := awaiting(p, pol, s.Pipeline.Now()); err != nil {
+	if err := awaiting(p, pol, s.Now()); err != nil {
 		return err
 	}
 	if err := pol.MayApprove(who, p.RequestedBy); err != nil {
@@ -89,18 +95,6 @@ func (s *Service) MayDecide(p *promotion.Promotion, env *environment.Environment
 		}
 	}
 	return nil
-}
-
-func (s *Service) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
-	p, err := s.store().GetPromotion(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	env, err := s.store().GetEnvironment(ctx, p.Target)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, env, nil
 }
 
 // awaiting fails unless p still waits for decisions: gone, saying what happened
@@ -158,12 +152,8 @@ func shortDigest(d string) string {
 	return d[:min(12, len(d))]
 }
 
-func pastTense(d promotion.Decision) string {
-	if d == promotion.Reject {
-		return "rejected"
-	}
-	return "approved"
-}
+// pastTense is "approved" or "rejected", as the decision's event is named.
+func pastTense(d promotion.Decision) string { return string(d.Event()) }
 
 func decisionText(who string, d promotion.Decision, comment string) string {
 	if comment == "" {

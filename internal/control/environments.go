@@ -13,9 +13,9 @@ import (
 
 // EnvironmentRequest creates an environment or changes its policy.
 type EnvironmentRequest struct {
-	Policy policy.Policy `json:"policy"`
+	Policy policy.Policy
 	// Ephemeral environments expire after the policy's ttl and are cleaned up.
-	Ephemeral bool `json:"ephemeral,omitempty"`
+	Ephemeral bool
 }
 
 // PutEnvironment creates an environment, or sets the policy of one that exists.
@@ -25,10 +25,10 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 	if err := s.admin(who, "change environments"); err != nil {
 		return nil, false, err
 	}
-	env, err := s.store().GetEnvironment(ctx, name)
+	env, err := s.Store.GetEnvironment(ctx, name)
 	switch {
 	case fault.ErrorCode(err) == fault.NotFound:
-		now := s.Pipeline.Now()
+		now := s.Now()
 		env = &environment.Environment{Name: name, Policy: req.Policy, Ephemeral: req.Ephemeral, CreatedAt: now, UpdatedAt: now}
 		env.Record(environment.Change{At: now, By: who.Subject, What: "created"})
 		if req.Ephemeral {
@@ -38,7 +38,7 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 		if err := env.Validate(); err != nil {
 			return nil, false, fault.Errorf(fault.Invalid, "%v", err)
 		}
-		return env, true, s.store().CreateEnvironment(ctx, env)
+		return env, true, s.Store.CreateEnvironment(ctx, env)
 	case err != nil:
 		return nil, false, err
 	}
@@ -80,13 +80,14 @@ func (s *Service) DeleteEnvironment(ctx context.Context, who policy.Identity, na
 	if err := s.admin(who, "delete environments"); err != nil {
 		return err
 	}
-	return s.store().DeleteEnvironment(ctx, name, s.Pipeline.Now())
+	return s.Store.DeleteEnvironment(ctx, name, s.Now())
 }
 
 // FreezeRequest stops promotions into an environment until a time.
 type FreezeRequest struct {
-	Reason string    `json:"reason"`
-	Until  time.Time `json:"until"`
+	// Reason says why; it is required.
+	Reason string
+	Until  time.Time
 }
 
 // Freeze freezes an environment, owned by who. Admins only. Codes: forbidden,
@@ -95,7 +96,7 @@ func (s *Service) Freeze(ctx context.Context, who policy.Identity, name string, 
 	if err := s.admin(who, "freeze environments"); err != nil {
 		return nil, err
 	}
-	now := s.Pipeline.Now()
+	now := s.Now()
 	if req.Reason == "" {
 		return nil, fault.Errorf(fault.Invalid, "reason: say why the environment is frozen")
 	}
@@ -126,7 +127,7 @@ func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, 
 	if ttl < 0 {
 		return nil, fault.Errorf(fault.Invalid, "ttl: %s is negative", ttl)
 	}
-	now := s.Pipeline.Now()
+	now := s.Now()
 	return s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
 		if !env.Ephemeral {
 			return "", fault.Errorf(fault.Invalid, "environment %s is not ephemeral: it does not expire", name)
@@ -142,7 +143,7 @@ func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, 
 
 // saveEnvironment reads an environment and commits a change to it.
 func (s *Service) saveEnvironment(ctx context.Context, name string, who policy.Identity, change func(*environment.Environment) (string, error)) (*environment.Environment, error) {
-	env, err := s.store().GetEnvironment(ctx, name)
+	env, err := s.Store.GetEnvironment(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -159,10 +160,10 @@ func (s *Service) commit(ctx context.Context, env *environment.Environment, who 
 	case what == "":
 		return env, nil
 	}
-	now := s.Pipeline.Now()
+	now := s.Now()
 	env.UpdatedAt = now
 	env.Record(environment.Change{At: now, By: who.Subject, What: what})
-	return env, s.store().SaveEnvironment(ctx, env)
+	return env, s.Store.SaveEnvironment(ctx, env)
 }
 
 func (s *Service) admin(who policy.Identity, what string) error {

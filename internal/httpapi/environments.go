@@ -5,9 +5,9 @@ import (
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
-	"github.com/ferrydev/ferry/internal/store"
 )
 
 // How much of an environment's past GET /api/environments/{name} shows.
@@ -17,48 +17,22 @@ const (
 )
 
 func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	envs, err := s.Control.Pipeline.Store.ListEnvironments(r.Context())
+	envs, err := s.Control.Environments(r.Context())
 	if err != nil {
 		return err
 	}
 	if envs == nil {
 		envs = []*environment.Environment{}
 	}
-	return writeJSON(w, http.StatusOK, EnvironmentList{Environments: envs})
-}
-
-// EnvironmentList is every environment, by name.
-type EnvironmentList struct {
-	Environments []*environment.Environment `json:"environments"`
-}
-
-// HistoryPage is a page of an environment's versions, newest first.
-type HistoryPage struct {
-	History       []environment.VersionEntry `json:"history"`
-	NextPageToken string                     `json:"next_page_token,omitempty"`
-}
-
-// EnvironmentView is an environment with its recent past.
-type EnvironmentView struct {
-	Environment *environment.Environment `json:"environment"`
-	// History is the newest versions, newest first; /history pages through all.
-	History    []environment.VersionEntry `json:"history"`
-	Promotions []*promotion.Promotion     `json:"promotions"`
+	return writeJSON(w, http.StatusOK, wire.EnvironmentList{Environments: envs})
 }
 
 func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	ctx, st, name := r.Context(), s.Control.Pipeline.Store, r.PathValue("name")
-	env, err := st.GetEnvironment(ctx, name)
+	o, err := s.Control.Overview(r.Context(), r.PathValue("name"), recentVersions, recentPromotions)
 	if err != nil {
 		return err
 	}
-	view := EnvironmentView{Environment: env}
-	if view.History, _, err = st.History(ctx, name, store.Page{Limit: recentVersions}); err != nil {
-		return err
-	}
-	if view.Promotions, _, err = st.ListPromotions(ctx, name, store.Page{Limit: recentPromotions}); err != nil {
-		return err
-	}
+	view := wire.EnvironmentView{Environment: o.Environment, History: o.History, Promotions: o.Promotions}
 	for _, p := range view.Promotions {
 		p.Events = nil
 	}
@@ -76,18 +50,14 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ policy.Identi
 	if err != nil {
 		return err
 	}
-	ctx, st, name := r.Context(), s.Control.Pipeline.Store, r.PathValue("name")
-	if _, err := st.GetEnvironment(ctx, name); err != nil {
-		return err
-	}
-	entries, next, err := st.History(ctx, name, page)
+	entries, next, err := s.Control.History(r.Context(), r.PathValue("name"), page)
 	if err != nil {
 		return err
 	}
 	if entries == nil {
 		entries = []environment.VersionEntry{}
 	}
-	return writeJSON(w, http.StatusOK, HistoryPage{History: entries, NextPageToken: next})
+	return writeJSON(w, http.StatusOK, wire.HistoryPage{History: entries, NextPageToken: next})
 }
 
 // previewPlan plans ?release_id= or ?source= against what the environment runs,
@@ -102,11 +72,12 @@ func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Id
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	var req control.EnvironmentRequest
+	var req wire.EnvironmentRequest
 	if err := decode(w, r, MaxBody, &req); err != nil {
 		return err
 	}
-	env, created, err := s.Control.PutEnvironment(r.Context(), who, r.PathValue("name"), req)
+	env, created, err := s.Control.PutEnvironment(r.Context(), who, r.PathValue("name"),
+		control.EnvironmentRequest{Policy: req.Policy, Ephemeral: req.Ephemeral})
 	if err != nil {
 		return err
 	}
@@ -126,7 +97,7 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, who p
 }
 
 func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	env, err := s.Control.Pipeline.Store.GetEnvironment(r.Context(), r.PathValue("name"))
+	env, err := s.Control.Environment(r.Context(), r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -146,10 +117,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request, who policy.Id
 }
 
 func (s *Server) extend(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	var req struct {
-		// TTL is the new time to live from now; the policy's ttl when empty.
-		TTL policy.Duration `json:"ttl,omitempty"`
-	}
+	var req wire.ExtendRequest
 	if err := decodeOptional(w, r, &req); err != nil {
 		return err
 	}
@@ -161,11 +129,11 @@ func (s *Server) extend(w http.ResponseWriter, r *http.Request, who policy.Ident
 }
 
 func (s *Server) freeze(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	var req control.FreezeRequest
+	var req wire.FreezeRequest
 	if err := decode(w, r, MaxBody, &req); err != nil {
 		return err
 	}
-	env, err := s.Control.Freeze(r.Context(), who, r.PathValue("name"), req)
+	env, err := s.Control.Freeze(r.Context(), who, r.PathValue("name"), control.FreezeRequest{Reason: req.Reason, Until: req.Until})
 	if err != nil {
 		return err
 	}
@@ -181,11 +149,7 @@ func (s *Server) unfreeze(w http.ResponseWriter, r *http.Request, who policy.Ide
 }
 
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	var req struct {
-		// ToVersion is the version whose release to go back to; the previous one
-		// when 0.
-		ToVersion int64 `json:"to_version,omitempty"`
-	}
+	var req wire.RollbackRequest
 	if err := decodeOptional(w, r, &req); err != nil {
 		return err
 	}

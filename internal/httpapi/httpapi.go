@@ -1,10 +1,11 @@
 // Package httpapi is Ferry's HTTP API under /api, and the approval page at /, on
-// one origin: a net/http handler that adapts HTTP to internal/control and reads
-// from the store. ferry local serves it directly; in AWS functions/api wraps it
-// for API Gateway.
+// one origin: a net/http handler that adapts HTTP to internal/control, its only
+// way to Ferry's state, reads and changes alike. ferry local serves it directly;
+// in AWS functions/api wraps it for API Gateway.
 //
 // Conventions:
-//   - JSON in and out. Errors are {"error": {"code", "message"}}; the code →
+//   - JSON in and out, in the types of internal/httpapi/wire (the contract);
+//     handlers convert them to and from control's Go values. Errors are {"error": {"code", "message"}}; the code →
 //     status table lives here only. Internal errors are logged and shown as
 //     "internal error".
 //   - Every /api route needs an identity (401 without). GET never changes state.
@@ -30,6 +31,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
@@ -56,7 +58,7 @@ type Server struct {
 	Log  *slog.Logger
 
 	planCache   *cache[string, *plan.Plan]
-	headerCache *cache[string, ReleaseHeader]
+	headerCache *cache[string, wire.ReleaseHeader]
 }
 
 // cacheSize bounds each cache of immutable records.
@@ -65,7 +67,7 @@ const cacheSize = 256
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	s.planCache = newCache[string, *plan.Plan](cacheSize)
-	s.headerCache = newCache[string, ReleaseHeader](cacheSize)
+	s.headerCache = newCache[string, wire.ReleaseHeader](cacheSize)
 	mux := http.NewServeMux()
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
 		mux.Handle(pattern, s.authenticated(h))
@@ -148,16 +150,8 @@ var status = map[string]int{
 	fault.Internal:     http.StatusInternalServerError,
 }
 
-// ErrorBody is how errors are written.
-type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var body ErrorBody
+	var body wire.ErrorBody
 	body.Error.Code, body.Error.Message = fault.ErrorCode(err), fault.ErrorMessage(err)
 	code := status[body.Error.Code]
 	var tooLarge *http.MaxBytesError
@@ -222,5 +216,5 @@ func pageOf(r *http.Request) (store.Page, error) {
 
 // me is who the caller is, for the page's sign-in.
 func (s *Server) me(w http.ResponseWriter, _ *http.Request, who policy.Identity) error {
-	return writeJSON(w, http.StatusOK, map[string]any{"subject": who.Subject, "groups": who.Groups, "admin": s.Control.IsAdmin(who)})
+	return writeJSON(w, http.StatusOK, wire.Me{Admin: s.Control.IsAdmin(who), Groups: who.Groups, Subject: who.Subject})
 }

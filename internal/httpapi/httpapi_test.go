@@ -19,6 +19,7 @@ import (
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fakeclock"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/local"
 	"github.com/ferrydev/ferry/internal/policy"
@@ -289,8 +290,8 @@ func (a *api) env(name string) *environment.Environment {
 	return e
 }
 
-func decision(digest, comment string) control.DecisionRequest {
-	return control.DecisionRequest{PlanDigest: digest, Comment: comment}
+func decision(digest, comment string) wire.DecisionRequest {
+	return wire.DecisionRequest{PlanDigest: digest, Comment: comment}
 }
 
 // checkNoTaskToken fails when a task token the test saw in the store appears in

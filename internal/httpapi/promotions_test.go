@@ -154,7 +154,10 @@ func TestGetPromotion(t *testing.T) {
 			ExpiresAt    *time.Time `json:"expires_at"`
 			MayDecide    bool       `json:"may_decide"`
 			WhyNot       string     `json:"why_not"`
+			CommentMax   int        `json:"comment_max"`
 		}
+		MayCancel     bool   `json:"may_cancel"`
+		CancelBlocked string `json:"cancel_blocked"`
 	}
 	a.expect(http.StatusOK, "GET", "/api/promotions/"+p.ID, "ana", nil, &view)
 	if view.Promotion.ID != p.ID || view.Release.Name != "v2" || view.Release.NodeCount != 1 || view.Plan.Digest != p.PlanDigest ||
@@ -169,6 +172,21 @@ func TestGetPromotion(t *testing.T) {
 	a.expect(http.StatusOK, "GET", "/api/promotions/"+p.ID, "cy", nil, &view)
 	if view.Approval.MayDecide || !strings.Contains(view.Approval.WhyNot, "cy is not an approver") {
 		t.Errorf("cy: %+v", view.Approval)
+	}
+	if view.Approval.CommentMax != 4000 || view.MayCancel || !strings.Contains(view.CancelBlocked, "only ci, who requested promotion "+p.ID+", or an admin") {
+		t.Errorf("cy may not cancel: comment max %d, may cancel %v (%q)", view.Approval.CommentMax, view.MayCancel, view.CancelBlocked)
+	}
+	for _, who := range []string{"ci", "admin"} {
+		view.MayCancel, view.CancelBlocked = false, ""
+		a.expect(http.StatusOK, "GET", "/api/promotions/"+p.ID, who, nil, &view)
+		if !view.MayCancel || view.CancelBlocked != "" {
+			t.Errorf("%s may cancel: %v (%q)", who, view.MayCancel, view.CancelBlocked)
+		}
+	}
+	a.expect(http.StatusOK, "POST", "/api/promotions/"+p.ID+"/cancel", "ci", nil, nil)
+	a.expect(http.StatusOK, "GET", "/api/promotions/"+p.ID, "ci", nil, &view)
+	if view.MayCancel || !strings.Contains(view.CancelBlocked, "CANCELLED and can no longer be cancelled") {
+		t.Errorf("after the cancel: may cancel %v (%q)", view.MayCancel, view.CancelBlocked)
 	}
 	a.expectError(404, "not_found", "GET", "/api/promotions/nope", "ana", nil, "nope")
 }
@@ -304,6 +322,12 @@ func concurrentApprovals(t *testing.T, a *api) {
 func TestReject(t *testing.T) {
 	a := newAPI(t)
 	p := a.awaiting()
+	for _, blank := range []string{"", " \n "} {
+		a.expectError(400, "invalid", "POST", "/api/promotions/"+p.ID+"/reject", "bo", decision(p.PlanDigest, blank), "comment: a rejection needs a reason")
+	}
+	if got := a.promotion(p.ID); got.State != promotion.AwaitingApproval || len(got.Approvals) != 0 || a.sfn.failures != 0 {
+		t.Fatalf("a rejection without a reason was recorded: %s, %+v", got.State, got.Approvals)
+	}
 	a.expect(http.StatusOK, "POST", "/api/promotions/"+p.ID+"/reject", "bo", decision(p.PlanDigest, "orders must stay a model <b>now</b>"), nil)
 	got := a.promotion(p.ID)
 	if got.State != promotion.Rejected || a.env("prod").Version != 1 || a.env("prod").Lock != nil || a.sfn.failures != 1 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/release"
 )
@@ -32,28 +33,15 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 	if err != nil {
 		return fault.Errorf(fault.Invalid, "%v", err)
 	}
-	st := s.Control.Pipeline.Store
-	exists, err := st.ReleaseExists(r.Context(), rel.ID())
+	created, err := s.Control.PutRelease(r.Context(), rel)
 	if err != nil {
 		return err
 	}
 	code := http.StatusOK
-	if !exists {
-		if err := st.PutRelease(r.Context(), rel); err != nil {
-			return err
-		}
+	if created {
 		code = http.StatusCreated
 	}
 	return writeJSON(w, code, headerOf(rel.ID(), rel))
-}
-
-// ReleaseView is a release's header and one page of its nodes.
-type ReleaseView struct {
-	ReleaseHeader
-	// Matched counts the nodes whose name contains the query.
-	Matched    int            `json:"matched"`
-	Nodes      []release.Node `json:"nodes"`
-	NextOffset int            `json:"next_offset,omitempty"`
 }
 
 // getRelease returns a release with a page of its nodes: ?q= keeps the nodes
@@ -69,11 +57,11 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 		return err
 	}
 	id := r.PathValue("id")
-	rel, err := s.Control.Pipeline.Store.GetRelease(r.Context(), id)
+	rel, err := s.Control.Release(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	view := ReleaseView{ReleaseHeader: headerOf(id, rel), Nodes: []release.Node{}}
+	view := wire.ReleaseView{ReleaseHeader: headerOf(id, rel), Nodes: []release.Node{}}
 	needle := strings.ToLower(q.Get("q"))
 	for _, n := range rel.Nodes {
 		if needle != "" && !strings.Contains(strings.ToLower(n.Name), needle) {

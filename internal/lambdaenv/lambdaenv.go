@@ -108,8 +108,9 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	if err != nil {
 		return nil, err
 	}
-	svc := &control.Service{Pipeline: newPipeline(awsCfg, cfg), SFN: sfn.NewFromConfig(awsCfg),
-		StateMachineARN: cfg.StateMachineARN, Admins: cfg.Admins}
+	svc := &control.Service{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), Now: time.Now,
+		SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN, Notifier: notify.New(),
+		PageURL: cfg.PageURL, Admins: cfg.Admins}
 	api := (&httpapi.Server{Control: svc, Auth: identity.Gateway{SubjectClaim: cfg.SubjectClaim, GroupsClaim: cfg.GroupsClaim},
 		Site: site.Handler(), Log: log}).Handler()
 	mux := http.NewServeMux()

@@ -129,8 +129,8 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	s.URL = "http://" + s.listener.Addr().String()
 	s.SFNEndpoint = s.URL + "/sfn"
 	s.Pipeline.PageURL = s.URL
-	s.Control = &control.Service{Pipeline: s.Pipeline, SFN: NewSFNClient(s.SFNEndpoint),
-		StateMachineARN: s.StateMachineARN, Admins: cfg.Identity.Admins}
+	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: NewSFNClient(s.SFNEndpoint),
+		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	mux := http.NewServeMux()
 	mux.Handle("POST /sfn", s.Emulator.Handler())

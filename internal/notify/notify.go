@@ -1,7 +1,8 @@
 // Package notify posts Slack-compatible messages ({"text": ...}) to webhooks.
 // Callers record a failure to notify and carry on: a notification never fails a
 // promotion. A webhook's path is its secret (Slack's are), so errors name only the
-// host.
+// host. Escape, PageLink and Outcome are the message parts every sender shares:
+// text from users made inert, and the link to the promotion's page.
 package notify
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	neturl "net/url"
+	"strings"
 	"time"
 )
 
@@ -55,4 +57,22 @@ func (n *Notifier) Send(ctx context.Context, url string, m Message) error {
 		return fmt.Errorf("notifying %s: answered %d", req.URL.Host, resp.StatusCode)
 	}
 	return nil
+}
+
+// slackEscaper makes text inert in a Slack message.
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Escape makes text inert in a Slack message: &, < and > become entities, so
+// names and comments from users can neither link nor mention.
+func Escape(text string) string { return slackEscaper.Replace(text) }
+
+// PageLink is the approval page's link to promotion id, from the page's base URL.
+func PageLink(pageURL, id string) string {
+	return strings.TrimRight(pageURL, "/") + "/#/promotions/" + neturl.PathEscape(id)
+}
+
+// Outcome is the message that says how a promotion ended: text, escaped, and a
+// link to the promotion's page.
+func Outcome(text, pageURL, id string) Message {
+	return Message{Text: fmt.Sprintf("Ferry: %s. <%s|Details>", Escape(text), PageLink(pageURL, id))}
 }

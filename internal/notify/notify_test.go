@@ -32,3 +32,11 @@ func TestSend(t *testing.T) {
 		t.Errorf("an unreachable webhook: %v (must fail, naming only the host)", err)
 	}
 }
+
+func TestOutcome(t *testing.T) {
+	got := Outcome("promotion a/b to <prod> cancelled by ana & bo", "https://ferry.example/", "a/b").Text
+	want := "Ferry: promotion a/b to &lt;prod&gt; cancelled by ana &amp; bo. <https://ferry.example/#/promotions/a%2Fb|Details>"
+	if got != want {
+		t.Errorf("Outcome = %q, want %q", got, want)
+	}
+}

@@ -56,7 +56,7 @@ async function open(viewport = { width: 1280, height: 900 }) {
   page.on('pageerror', (e) => problems.push('uncaught error: ' + e.message));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
-    if (/Failed to load resource: the server responded with a status of (401|403|409|410)/.test(m.text())) return;
+    if (/Failed to load resource: the server responded with a status of (400|401|403|409|410)/.test(m.text())) return;
     problems.push('console error: ' + m.text());
   });
   page.on('request', (r) => { if (!r.url().startsWith(base)) problems.push('third-party request: ' + r.url()); });
@@ -180,8 +180,13 @@ const scenarios = {
     await page.getByText('<script>window.__pwned=2;alert(2)</script> fix').waitFor();
     assert.equal(await page.locator('main img, main script, main svg').count(), 0, 'data became markup');
     assert.equal(await page.locator('a[href^="javascript"]').count(), 0, 'a javascript: link was kept');
+    assert.equal(await page.locator('#comment').getAttribute('maxlength'), '4000', 'the comment limit comes from the server');
+    assert.equal(await page.locator('#cancel').count(), 0, 'ana, who did not request it, was offered to cancel it');
     await page.click('#reject');
-    await page.getByText('Say why you reject it').waitFor();
+    await page.click('#confirm');
+    await page.getByText(/invalid: comment: a rejection needs a reason/).waitFor();
+    assert.equal(await stateOf(page), 'AWAITING APPROVAL', 'a rejection without a reason changed the promotion');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'comment');
     await page.fill('#comment', 'no: ' + payload);
     await page.click('#reject');
     assert.match(await page.locator('#confirm-q').textContent(), /Reject the promotion into qa\?/);

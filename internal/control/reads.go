@@ -1,0 +1,131 @@
+package control
+
+import (
+	"context"
+
+	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/policy"
+	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
+	"github.com/ferrydev/ferry/internal/store"
+)
+
+// Environments returns every environment, by name.
+func (s *Service) Environments(ctx context.Context) ([]*environment.Environment, error) {
+	return s.Store.ListEnvironments(ctx)
+}
+
+// Environment returns an environment. Codes: not_found.
+func (s *Service) Environment(ctx context.Context, name string) (*environment.Environment, error) {
+	return s.Store.GetEnvironment(ctx, name)
+}
+
+// Overview is an environment with its recent past.
+type Overview struct {
+	Environment *environment.Environment
+	// History is the newest versions, newest first.
+	History []environment.VersionEntry
+	// Promotions is the newest promotions, newest first.
+	Promotions []*promotion.Promotion
+}
+
+// Overview returns an environment with its newest versions and promotions, at
+// most that many of each. Codes: not_found.
+func (s *Service) Overview(ctx context.Context, name string, versions, promotions int) (*Overview, error) {
+	env, err := s.Store.GetEnvironment(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	o := &Overview{Environment: env}
+	if o.History, _, err = s.Store.History(ctx, name, store.Page{Limit: versions}); err != nil {
+		return nil, err
+	}
+	if o.Promotions, _, err = s.Store.ListPromotions(ctx, name, store.Page{Limit: promotions}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// History returns a page of an environment's versions, newest first, and the
+// next page's token. Codes: not_found, invalid (bad page token).
+func (s *Service) History(ctx context.Context, name string, page store.Page) ([]environment.VersionEntry, string, error) {
+	if _, err := s.Store.GetEnvironment(ctx, name); err != nil {
+		return nil, "", err
+	}
+	return s.Store.History(ctx, name, page)
+}
+
+// Promotions returns a page of an environment's promotions, newest first, and
+// the next page's token. Codes: invalid (bad page token).
+func (s *Service) Promotions(ctx context.Context, env string, page store.Page) ([]*promotion.Promotion, string, error) {
+	return s.Store.ListPromotions(ctx, env, page)
+}
+
+// Pending returns a page of the promotions awaiting approval, oldest first, and
+// the next page's token. Codes: invalid (bad page token).
+func (s *Service) Pending(ctx context.Context, page store.Page) ([]*promotion.Promotion, string, error) {
+	return s.Store.PendingApprovals(ctx, page)
+}
+
+// Review is a promotion with what the one asking may do about it now.
+type Review struct {
+	Promotion *promotion.Promotion
+	// Policy is the target environment's policy, with its defaults.
+	Policy policy.Policy
+	// WhyNotDecide is why the caller may not approve or reject now (MayDecide);
+	// nil when it may.
+	WhyNotDecide error
+	// WhyNotCancel is why the caller may not cancel (MayCancel); nil when it may.
+	WhyNotCancel error
+}
+
+// Review returns promotion id as who sees it. Codes: not_found.
+func (s *Service) Review(ctx context.Context, who policy.Identity, id string) (*Review, error) {
+	p, env, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Review{Promotion: p, Policy: env.Policy.WithDefaults(),
+		WhyNotDecide: s.MayDecide(p, env, who), WhyNotCancel: s.MayCancel(p, who)}, nil
+}
+
+// Plan returns a stored plan. Codes: not_found.
+func (s *Service) Plan(ctx context.Context, digest string) (*plan.Plan, error) {
+	return s.Store.GetPlan(ctx, digest)
+}
+
+// Preview plans a stored release, or what the source environment runs, against
+// what env runs now, without starting anything or storing the plan.
+// Codes: invalid, not_found.
+func (s *Service) Preview(ctx context.Context, env, releaseID, source string) (*plan.Plan, error) {
+	if (releaseID == "") == (source == "") {
+		return nil, fault.Errorf(fault.Invalid, "name either release_id or source, not both or neither")
+	}
+	target, err := s.Store.GetEnvironment(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	if source != "" {
+		src, err := s.Store.GetEnvironment(ctx, source)
+		if err != nil {
+			return nil, err
+		}
+		if src.Current == nil {
+			return nil, fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", source)
+		}
+		releaseID = src.Current.ReleaseID
+	}
+	cand, err := s.Store.GetRelease(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	var base *release.Release
+	if target.Current != nil {
+		if base, err = s.Store.GetRelease(ctx, target.Current.ReleaseID); err != nil {
+			return nil, err
+		}
+	}
+	return plan.Compute(plan.Input{Target: target.Name, BaseVersion: target.Version, Base: base, Candidate: cand})
+}

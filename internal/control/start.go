@@ -1,0 +1,133 @@
+package control
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/policy"
+	"github.com/ferrydev/ferry/internal/promotion"
+)
+
+// StartRequest asks for a promotion.
+type StartRequest struct {
+	// ID names the promotion; a new one is made when empty. Starting the same
+	// promotion twice returns the first.
+	ID          string
+	Environment string
+	// ReleaseID names a stored release; Source an environment whose release to
+	// promote. Exactly one is set.
+	ReleaseID string
+	Source    string
+	// Via says where the request came from; ci when empty.
+	Via promotion.Via
+}
+
+// validID is the rule for promotion ids: Step Functions execution names, kept to
+// characters that need no escaping anywhere.
+var validID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
+
+// Start records a promotion of a stored release, or of what the source
+// environment runs, into an environment, and starts its execution.
+// Codes: invalid, not_found, conflict (the id is taken by another promotion).
+func (s *Service) Start(ctx context.Context, who policy.Identity, req StartRequest) (*promotion.Promotion, error) {
+	switch req.Via {
+	case "":
+		req.Via = promotion.ViaCI
+	case promotion.ViaCI, promotion.ViaCLI, promotion.ViaPage:
+	default:
+		return nil, fault.Errorf(fault.Invalid, "via: %q is not ci, cli or page", req.Via)
+	}
+	if (req.ReleaseID == "") == (req.Source == "") {
+		return nil, fault.Errorf(fault.Invalid, "name either release_id or source, not both or neither")
+	}
+	if req.ID != "" && !validID.MatchString(req.ID) {
+		return nil, fault.Errorf(fault.Invalid, "id: %q is not 1 to 80 characters from A-Z a-z 0-9 . _ -", req.ID)
+	}
+	if _, err := s.Store.GetEnvironment(ctx, req.Environment); err != nil {
+		return nil, err
+	}
+	if req.Source != "" {
+		src, err := s.Store.GetEnvironment(ctx, req.Source)
+		if err != nil {
+			return nil, err
+		}
+		if src.Current == nil {
+			return nil, fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", req.Source)
+		}
+		req.ReleaseID = src.Current.ReleaseID
+	} else {
+		switch ok, err := s.Store.ReleaseExists(ctx, req.ReleaseID); {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, fault.Errorf(fault.NotFound, "release %s not found: upload it first", req.ReleaseID)
+		}
+	}
+	if req.ID == "" {
+		req.ID = NewID(req.Environment, s.Now())
+	}
+	now := s.Now()
+	p := &promotion.Promotion{ID: req.ID, Target: req.Environment, ReleaseID: req.ReleaseID, Source: req.Source,
+		RequestedBy: who.Subject, Via: req.Via, State: promotion.Planning, Execution: ExecutionARN(s.StateMachineARN, req.ID),
+		CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreatePromotion(ctx, p); err != nil {
+		if fault.ErrorCode(err) != fault.Conflict {
+			return nil, err
+		}
+		existing, gerr := s.Store.GetPromotion(ctx, req.ID)
+		if gerr != nil {
+			return nil, gerr
+		}
+		if existing.Target != p.Target || existing.ReleaseID != p.ReleaseID {
+			return nil, fault.Errorf(fault.Conflict, "promotion %s exists already, of release %s into %s", req.ID, existing.ReleaseID, existing.Target)
+		}
+		p = existing
+	}
+	return p, s.startExecution(ctx, p)
+}
+
+// NewID makes a promotion id from the environment's name and the time, with a
+// random suffix: dev-20261122-101500-3f9a1c.
+func NewID(env string, now time.Time) string {
+	prefix := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(":/", r) {
+			return '-'
+		}
+		return r
+	}, env)
+	if len(prefix) > 50 {
+		prefix = prefix[:50]
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	return prefix + "-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(suffix)
+}
+
+// startExecution starts the execution of a recorded promotion; starting it again
+// with the same input is a no-op for Step Functions.
+func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) error {
+	input, err := json.Marshal(pipeline.Input{PromotionID: p.ID})
+	if err != nil {
+		return err
+	}
+	out, err := s.SFN.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: &s.StateMachineARN,
+		Name: &p.ID, Input: aws.String(string(input))})
+	if err != nil {
+		if apiCode(err) == "ExecutionAlreadyExists" {
+			return fault.Errorf(fault.Conflict, "promotion %s: an execution of that name exists with other input", p.ID)
+		}
+		return fmt.Errorf("starting the execution of promotion %s: %w", p.ID, err)
+	}
+	return s.event(ctx, p.ID, promotion.EventStarted, p.RequestedBy, fmt.Sprintf("requested via %s; execution %s", p.Via, aws.ToString(out.ExecutionArn)))
+}

@@ -1,0 +1,101 @@
+package wire
+
+import (
+	"time"
+
+	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/policy"
+	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
+)
+
+// ErrorBody is how every error is answered.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Me is who the caller is (GET /api/me), for the page's sign-in.
+type Me struct {
+	Admin   bool     `json:"admin"`
+	Groups  []string `json:"groups"`
+	Subject string   `json:"subject"`
+}
+
+// PromotionList is a page of promotions (GET /api/promotions).
+type PromotionList struct {
+	Promotions    []*promotion.Promotion `json:"promotions"`
+	NextPageToken string                 `json:"next_page_token,omitempty"`
+}
+
+// PromotionView is a promotion with what a reviewer needs to decide on it
+// (GET /api/promotions/{id}).
+type PromotionView struct {
+	Promotion *promotion.Promotion `json:"promotion"`
+	Release   ReleaseHeader        `json:"release"`
+	// Plan is nil until the promotion is planned.
+	Plan     *plan.Plan   `json:"plan"`
+	Approval ApprovalView `json:"approval"`
+	// MayCancel says whether the caller may cancel the promotion now;
+	// CancelBlocked says why not.
+	MayCancel     bool   `json:"may_cancel"`
+	CancelBlocked string `json:"cancel_blocked,omitempty"`
+}
+
+// ApprovalView says who may decide and how many must.
+type ApprovalView struct {
+	Mode         policy.Approval `json:"mode"`
+	Approvers    []string        `json:"approvers"`
+	MinApprovals int             `json:"min_approvals"`
+	ExpiresAt    *time.Time      `json:"expires_at,omitempty"`
+	// MayDecide says whether the caller may approve or reject now; WhyNot says
+	// why not.
+	MayDecide bool   `json:"may_decide"`
+	WhyNot    string `json:"why_not,omitempty"`
+	// CommentMax is the longest comment a decision may carry, in bytes.
+	CommentMax int `json:"comment_max"`
+}
+
+// ReleaseHeader is a release without its nodes (the answer to POST
+// /api/releases).
+type ReleaseHeader struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name,omitempty"`
+	Source    *release.Source `json:"source,omitempty"`
+	Checks    []release.Check `json:"checks"`
+	NodeCount int             `json:"node_count"`
+}
+
+// ReleaseView is a release's header and one page of its nodes
+// (GET /api/releases/{id}).
+type ReleaseView struct {
+	ReleaseHeader
+	// Matched counts the nodes whose name contains the query.
+	Matched    int            `json:"matched"`
+	Nodes      []release.Node `json:"nodes"`
+	NextOffset int            `json:"next_offset,omitempty"`
+}
+
+// EnvironmentList is every environment, by name (GET /api/environments).
+type EnvironmentList struct {
+	Environments []*environment.Environment `json:"environments"`
+}
+
+// EnvironmentView is an environment with its recent past
+// (GET /api/environments/{name}).
+type EnvironmentView struct {
+	Environment *environment.Environment `json:"environment"`
+	// History is the newest versions, newest first; /history pages through all.
+	History    []environment.VersionEntry `json:"history"`
+	Promotions []*promotion.Promotion     `json:"promotions"`
+}
+
+// HistoryPage is a page of an environment's versions, newest first
+// (GET /api/environments/{name}/history).
+type HistoryPage struct {
+	History       []environment.VersionEntry `json:"history"`
+	NextPageToken string                     `json:"next_page_token,omitempty"`
+}

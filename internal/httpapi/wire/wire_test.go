@@ -1,0 +1,49 @@
+package wire
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFieldNames pins the JSON form of the contract's types: a change here is a
+// change of the API. A want ending a view is compared with the JSON's tail.
+func TestFieldNames(t *testing.T) {
+	var e ErrorBody
+	e.Error.Code, e.Error.Message = "gone", "over"
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"start", StartRequest{Environment: "prod", Source: "dev"}, `{"environment":"prod","source":"dev"}`},
+		{"decision", DecisionRequest{}, `{"comment":"","plan_digest":""}`},
+		{"freeze", FreezeRequest{Reason: "audit", Until: at}, `{"reason":"audit","until":"2026-11-01T10:00:00Z"}`},
+		{"extend", ExtendRequest{TTL: 90 * 60e9}, `{"ttl":"1h30m0s"}`},
+		{"rollback", RollbackRequest{ToVersion: 3}, `{"to_version":3}`},
+		{"error", e, `{"error":{"code":"gone","message":"over"}}`},
+		{"me", Me{Subject: "ana"}, `{"admin":false,"groups":null,"subject":"ana"}`},
+		{"promotion view", PromotionView{Approval: ApprovalView{Approvers: []string{}, CommentMax: 4000}},
+			`{"promotion":null,"release":{"id":"","checks":null,"node_count":0},"plan":null,` +
+				`"approval":{"mode":"","approvers":[],"min_approvals":0,"may_decide":false,"comment_max":4000},"may_cancel":false}`},
+		{"cancel blocked", PromotionView{CancelBlocked: "too late"}, `"may_cancel":false,"cancel_blocked":"too late"`},
+		{"release view", ReleaseView{ReleaseHeader: ReleaseHeader{ID: "sha256:ab"}, Matched: 2, NextOffset: 1},
+			`{"id":"sha256:ab","checks":null,"node_count":0,"matched":2,"nodes":null,"next_offset":1}`},
+		{"lists", PromotionList{NextPageToken: "t"}, `{"promotions":null,"next_page_token":"t"}`},
+		{"environment view", EnvironmentView{}, `{"environment":null,"history":null,"promotions":null}`},
+		{"history", HistoryPage{}, `{"history":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := json.Marshal(tt.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(data); got != tt.want && !strings.HasSuffix(got, ","+tt.want+"}") {
+				t.Errorf("JSON %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
