@@ -3,28 +3,6 @@
 // serves them, with identities from the API Gateway authorizers. Wiring only.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/ferrydev/ferry/internal/lambdaenv"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-
-	"github.com/ferrydev/ferry/internal/lambdaenv"
-)
-
-func main() {
-	log := lambdacontext.NewLogger()
-	cfg, err := lambdaenv.FromEnv()
-	if err != nil {
-		log.Error("bad configuration", "error", err)
-		os.Exit(1)
-	}
-	handler, err := lambdaenv.API(context.Background(), cfg, log)
-	if err != nil {
-		log.Error("cannot start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(httpadapter.NewV2(handler).ProxyWithContext)
-}
+func main() { lambdaenv.Start(lambdaenv.APIFunction) }

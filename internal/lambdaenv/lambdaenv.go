@@ -1,6 +1,7 @@
 // Package lambdaenv builds what Ferry's Lambda functions run, from their
-// environment: the DynamoDB store on TABLE_NAME and the pipeline, and wraps each
-// step so that it logs once, at the boundary, with the promotion id.
+// environment: the DynamoDB store on TABLE_NAME, the pipeline's steps (each logged
+// once, at its boundary, with the promotion id), the HTTP API and the cleanup.
+// Each functions/<name>/main.go is one call: Start with the function's Builder.
 //
 // Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links),
 // STATE_MACHINE_ARN (the promotion state machine, for the api and cleanup
@@ -19,22 +20,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/ferrydev/ferry/internal/control"
-	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/identity"
-	"github.com/ferrydev/ferry/internal/lambdaerr"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
-	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/site"
 )
 
@@ -63,13 +64,41 @@ func FromEnv() (Config, error) {
 	return cfg, nil
 }
 
-// Pipeline loads the AWS configuration once and builds the pipeline on DynamoDB.
-func Pipeline(ctx context.Context, cfg Config) (*pipeline.Pipeline, error) {
-	awsCfg, err := loadAWS(ctx)
+// Builder builds a function's handler from its configuration, for Start.
+type Builder func(ctx context.Context, cfg Config, log *slog.Logger) (any, error)
+
+// Start is a function's main: it reads the configuration, builds the handler and
+// hands it to Lambda's Go runtime. Bad configuration, or a handler that cannot be
+// built, is logged and ends the process, before any invocation.
+func Start(build Builder) {
+	log := lambdacontext.NewLogger()
+	cfg, err := FromEnv()
 	if err != nil {
-		return nil, err
+		log.Error("bad configuration", "error", err)
+		os.Exit(1)
 	}
-	return newPipeline(awsCfg, cfg), nil
+	handler, err := build(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(handler)
+}
+
+// Step builds the handler of the pipeline step the state machine calls name, on
+// DynamoDB, logged at its boundary.
+func Step(name string) Builder {
+	return func(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
+		awsCfg, err := loadAWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		handler, ok := newPipeline(awsCfg, cfg).Handlers(log)[name]
+		if !ok {
+			return nil, fmt.Errorf("the pipeline has no step %q", name)
+		}
+		return handler, nil
+	}
 }
 
 func loadAWS(ctx context.Context) (aws.Config, error) {
@@ -83,8 +112,8 @@ func loadAWS(ctx context.Context) (aws.Config, error) {
 }
 
 // Cleanup builds the scheduled cleanup: the pipeline's, with executions checked
-// through Step Functions.
-func Cleanup(ctx context.Context, cfg Config) (func(context.Context) (*pipeline.CleanupReport, error), error) {
+// through Step Functions, logging what it did.
+func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
 	}
@@ -94,7 +123,21 @@ func Cleanup(ctx context.Context, cfg Config) (func(context.Context) (*pipeline.
 	}
 	pl := newPipeline(awsCfg, cfg)
 	alive := ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
-	return func(ctx context.Context) (*pipeline.CleanupReport, error) { return pl.Cleanup(ctx, alive) }, nil
+	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
+		report, err := pl.Cleanup(ctx, alive)
+		pipeline.LogCleanup(ctx, log, report, err)
+		return report, err
+	}, nil
+}
+
+// APIFunction builds the api function's handler: API behind API Gateway's
+// payload v2 events.
+func APIFunction(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
+	handler, err := API(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(handler).ProxyWithContext, nil
 }
 
 // API builds the HTTP API and page handler for API Gateway: identities from the
@@ -140,35 +183,5 @@ func ExecutionAlive(client describer, stateMachineARN string) pipeline.Alive {
 }
 
 func newPipeline(awsCfg aws.Config, cfg Config) *pipeline.Pipeline {
-	return &pipeline.Pipeline{
-		Store:    dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table),
-		Now:      time.Now,
-		Checks:   smoke.New(),
-		Hooks:    deployhook.New(),
-		Notifier: notify.New(),
-		Secret:   deployhook.Secret,
-		PageURL:  cfg.PageURL,
-	}
-}
-
-// Step wraps a pipeline step for lambda.Start: it logs the step, the promotion id,
-// how long it took and how it ended. The input's task token is never logged.
-func Step[Out any](log *slog.Logger, step string, fn func(context.Context, pipeline.Input) (Out, error)) func(context.Context, pipeline.Input) (Out, error) {
-	return func(ctx context.Context, in pipeline.Input) (Out, error) {
-		start := time.Now()
-		out, err := fn(ctx, in)
-		attrs := []any{"step", step, "promotion_id", in.PromotionID, "duration_ms", time.Since(start).Milliseconds()}
-		switch {
-		case err == nil:
-			log.InfoContext(ctx, "step done", attrs...)
-		default:
-			attrs = append(attrs, "error_type", lambdaerr.Name(err), "error", err.Error())
-			level := slog.LevelWarn // a domain outcome the state machine handles
-			if _, transient := err.(*pipeline.Transient); transient {
-				level = slog.LevelError
-			}
-			log.Log(ctx, level, "step failed", attrs...)
-		}
-		return out, err
-	}
+	return pipeline.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), time.Now, cfg.PageURL)
 }

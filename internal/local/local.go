@@ -19,7 +19,6 @@ import (
 	ferry "github.com/ferrydev/ferry"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
-	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/dynamo"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/identity"
@@ -28,7 +27,6 @@ import (
 	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
 	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
-	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/store"
 	"github.com/ferrydev/ferry/site"
 )
@@ -56,9 +54,6 @@ type Config struct {
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
 const StateMachineName = "ferry-promotion"
-
-// functions are the pipeline steps, by the names the state machine uses.
-var functions = []string{"plan", "approval", "apply", "smoke", "rollback", "finalize"}
 
 // System is Ferry running in this process.
 type System struct {
@@ -96,9 +91,9 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if s.Store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
-	s.Pipeline = &pipeline.Pipeline{Store: s.Store, Now: cfg.Now, Checks: smoke.New(), Hooks: deployhook.New(),
-		Notifier: notify.New(), Secret: deployhook.Secret}
-	s.Emulator = stepfn.New(Functions(s.Pipeline))
+	s.Pipeline = pipeline.New(s.Store, cfg.Now, "")
+	steps := s.Pipeline.Handlers(cfg.Log)
+	s.Emulator = stepfn.New(functions(steps))
 	s.Emulator.Now = cfg.Now
 	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
 		s.Store.Close()
@@ -109,7 +104,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		return nil, fmt.Errorf("restoring the Step Functions emulator: %w", err)
 	}
 	subs := map[string]string{}
-	for _, fn := range functions {
+	for fn := range steps {
 		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
 	}
 	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
@@ -160,14 +155,14 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return dynamo.New(client, cfg.Table), nil
 }
 
-// Functions registers the pipeline's steps as the Lambda functions the state
+// functions registers the pipeline's steps as the Lambda functions the state
 // machine calls.
-func Functions(pl *pipeline.Pipeline) stepfn.Functions {
-	noOutput := pipeline.NoOutput
-	return stepfn.Functions{
-		"plan": stepfn.Handle(pl.Plan), "approval": stepfn.Handle(noOutput(pl.Approval)), "apply": stepfn.Handle(noOutput(pl.Apply)),
-		"smoke": stepfn.Handle(pl.Smoke), "rollback": stepfn.Handle(pl.Rollback), "finalize": stepfn.Handle(noOutput(pl.Finalize)),
+func functions(steps map[string]pipeline.Handler) stepfn.Functions {
+	fns := stepfn.Functions{}
+	for name, step := range steps {
+		fns[name] = stepfn.Handle(step)
 	}
+	return fns
 }
 
 func stepName(fn string) string { return string(fn[0]-'a'+'A') + fn[1:] }
@@ -184,12 +179,7 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 			return
 		case <-t.C:
 			report, err := s.Pipeline.Cleanup(ctx, s.Alive)
-			switch {
-			case err != nil:
-				log.Error("cleanup", "error", err)
-			case len(report.Deleted)+len(report.Unlocked) > 0:
-				log.Info("cleanup", "deleted", report.Deleted, "unlocked", report.Unlocked, "kept", report.Kept)
-			}
+			pipeline.LogCleanup(ctx, log, report, err)
 		}
 	}
 }

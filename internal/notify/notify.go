@@ -59,12 +59,11 @@ func (n *Notifier) Send(ctx context.Context, url string, m Message) error {
 	return nil
 }
 
-// slackEscaper makes text inert in a Slack message.
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 // Escape makes text inert in a Slack message: &, < and > become entities, so
 // names and comments from users can neither link nor mention.
-func Escape(text string) string { return slackEscaper.Replace(text) }
+func Escape(text string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
+}
 
 // PageLink is the approval page's link to promotion id, from the page's base URL.
 func PageLink(pageURL, id string) string {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/store"
@@ -37,7 +38,7 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 			return err
 		}
 		if len(p.Approvals) > 0 {
-			pl.notifyAll(ctx, env, p.ID, approvedText(p, env.Name))
+			pl.notifyAll(ctx, env, p.ID, notify.Message{Text: approvedText(p, env.Name)})
 		}
 		if _, err := pl.Store.Switch(ctx, store.SwitchRequest{Environment: env.Name, BaseVersion: p.BaseVersion, ReleaseID: p.ReleaseID,
 			Nodes: refs, PromotionID: p.ID, State: promotion.Applying, Kind: environment.Promote,

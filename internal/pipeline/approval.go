@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
@@ -41,6 +42,6 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 		pol.MinApprovals, strings.Join(pol.Approvers, ", "), expires.UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
-	pl.notifyAll(ctx, env, p.ID, pl.awaitingText(p, env.Name, pol, expires))
+	pl.notifyAll(ctx, env, p.ID, notify.Message{Text: pl.awaitingText(p, env.Name, pol, expires)})
 	return nil
 }

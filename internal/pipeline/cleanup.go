@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -94,4 +95,18 @@ func (pl *Pipeline) staleLock(ctx context.Context, holder string, alive Alive) (
 		return false, "", err
 	}
 	return true, fmt.Sprintf("the execution of promotion %s stopped without finishing it (it was %s)", holder, p.State), nil
+}
+
+// LogCleanup logs how a cleanup run ended, in the Lambda function and in ferry
+// local alike: its error, or what it deleted and unlocked (at debug level when it
+// did nothing).
+func LogCleanup(ctx context.Context, log *slog.Logger, report *CleanupReport, err error) {
+	switch {
+	case err != nil:
+		log.ErrorContext(ctx, "cleanup failed", "error", err)
+	case len(report.Deleted)+len(report.Unlocked) > 0:
+		log.InfoContext(ctx, "cleanup done", "deleted", report.Deleted, "unlocked", report.Unlocked, "kept", report.Kept)
+	default:
+		log.DebugContext(ctx, "cleanup done", "kept", report.Kept)
+	}
 }

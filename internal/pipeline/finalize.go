@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
@@ -47,7 +48,7 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 		if err := pl.event(ctx, p.ID, promotion.EventFinished, "ferry", "%s", text); err != nil {
 			return err
 		}
-		pl.notifyAll(ctx, env, p.ID, pl.endedText(p.ID, text))
+		pl.notifyAll(ctx, env, p.ID, notify.Outcome(text, pl.PageURL, p.ID))
 	}
 	return pl.Store.ReleaseLock(ctx, env.Name, p.ID)
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -18,12 +17,6 @@ type Input struct {
 	// Error is what a Catch caught; RollbackError what the rollback's Catch caught.
 	Error         *CaughtError `json:"error,omitempty"`
 	RollbackError *CaughtError `json:"rollback_error,omitempty"`
-}
-
-// NoOutput adapts a step that returns only an error (Approval, Apply, Finalize)
-// to the (output, error) shape Lambda handlers and the emulator's functions take.
-func NoOutput(fn func(context.Context, Input) error) func(context.Context, Input) (*struct{}, error) {
-	return func(ctx context.Context, in Input) (*struct{}, error) { return nil, fn(ctx, in) }
 }
 
 // CaughtError is a Step Functions error as a Catch with a ResultPath puts it.

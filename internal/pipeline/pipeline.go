@@ -16,8 +16,9 @@
 //   - Each step is an exported method that turns its error into one the state
 //     machine matches by name (see classify) around an unexported method that does
 //     the work. Plan, Smoke and Rollback answer with a <Step>Output whose JSON the
-//     state machine reads; Approval, Apply and Finalize answer nothing (NoOutput
-//     adapts them to the handlers' shape).
+//     state machine reads; Approval, Apply and Finalize answer nothing. Handlers
+//     adapts all six to the one shape Lambda and the emulator invoke, and logs
+//     each at its boundary, in AWS and in ferry local alike.
 //   - Plan takes the environment lock for the approval timeout plus LockMargin;
 //     Apply renews it; Finalize releases it whatever the outcome.
 //   - Policy gates run in Plan, in this order: freeze, required checks, soak; then
