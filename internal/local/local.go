@@ -1,10 +1,12 @@
 // Package local runs the whole of Ferry in one process, for ferry local and the
 // system tests: the store (embedded, or DynamoDB), the pipeline's steps as
-// in-process Lambda functions, the Step Functions emulator with Ferry's state
-// machine, and the HTTP listener that serves the Step Functions API under /sfn.
+// in-process Lambda functions (built and logged as the Lambda functions are), the
+// Step Functions emulator with Ferry's state machine, and one HTTP listener that
+// serves the Step Functions API under /sfn, the HTTP API under /api and the
+// approval page at /. The operations people and CI perform reach the emulator
+// through the AWS SDK's Step Functions client, as they reach Step Functions in AWS.
 //
-// It also runs the cleanup (expired environments, stale locks) on a schedule. The
-// HTTP API and the approval page (issue 6) are not part of it yet.
+// It also runs the cleanup (expired environments, stale locks) on a schedule.
 package local
 
 import (
