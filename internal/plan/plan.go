@@ -2,7 +2,8 @@
 // and a candidate release: one category per node, per-node details, the impact of
 // breaking changes downstream, a summary and a digest that approvals are bound to.
 //
-// The rules are DESIGN.md §1's. Decisions recorded here:
+// docs/plan-contract.md describes the categories and the JSON form for users.
+// Decisions recorded here:
 //   - A node is "changed" when its category is not UNCHANGED; "indirect" counts the
 //     UNCHANGED nodes that transitively depend, in the candidate's graph, on a
 //     BREAKING node (they must be rebuilt though nothing in them changed).
@@ -13,8 +14,9 @@
 //   - A fingerprint that differs while everything else is equal is NON_BREAKING (the
 //     content changed in a way the release does not show, such as a dbt checksum).
 //   - changes are sorted by node name; renderers group them by category.
-//   - The digest is the sha256 of the canonical JSON of the plan without its digest
-//     field; it covers the target, base version, both release ids and every detail.
+//   - The digest is the sha256 of the canonical JSON of the plan with its digest
+//     field empty (""); it covers the target, base version, both release ids and
+//     every detail.
 package plan
 
 import (
@@ -62,7 +64,7 @@ type Plan struct {
 	BaseRelease string `json:"base_release"`
 	// Release is the id of the candidate release.
 	Release string `json:"release"`
-	// Digest is the sha256 of the plan's canonical JSON without this field.
+	// Digest is the sha256 of the plan's canonical JSON with this field empty.
 	Digest string `json:"digest"`
 	// Summary counts nodes per category.
 	Summary Summary `json:"summary"`

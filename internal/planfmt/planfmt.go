@@ -27,7 +27,7 @@ type Format string
 const (
 	// Text is for a terminal.
 	Text Format = "text"
-	// JSON is the plan contract of DESIGN.md §4.
+	// JSON is the plan contract (docs/plan-contract.md).
 	JSON Format = "json"
 	// Markdown is for pull-request comments and step summaries.
 	Markdown Format = "markdown"

@@ -82,7 +82,7 @@ func TestTextHasNoColorUnlessAsked(t *testing.T) {
 	}
 }
 
-// TestJSONContract checks the fields DESIGN.md §4 promises scripts.
+// TestJSONContract checks the fields docs/plan-contract.md promises scripts.
 func TestJSONContract(t *testing.T) {
 	var got map[string]any
 	if err := json.Unmarshal(render(t, JSON, examplePlan(t), Options{}), &got); err != nil {

@@ -1,7 +1,7 @@
 // Package policy is an environment's rules for promotions into it: who must approve,
 // which checks must pass, how long a release must soak upstream, which smoke checks
-// run, and what happens on failure (DESIGN.md §1). Policies are stored server-side
-// with the environment and changed only by admins.
+// run, and what happens on failure; docs/concepts.md describes every field.
+// Policies are stored server-side with the environment and changed only by admins.
 //
 // This package defines the stored form, its defaults and its validation; the
 // pipeline evaluates it.
@@ -30,7 +30,7 @@ const (
 	Never Approval = "never"
 )
 
-// Defaults, DESIGN.md §1.
+// Defaults for the fields a policy leaves unset.
 const (
 	DefaultApprovalTimeout = 24 * time.Hour
 	DefaultHoldMarker      = "[HOLD]"

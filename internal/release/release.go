@@ -1,7 +1,7 @@
 // Package release is Ferry's model of what gets promoted: an immutable set of named
 // nodes, identified by the digest of its canonical JSON.
 //
-// The native file format is JSON or YAML (DESIGN.md §1). Parse reads it strictly:
+// The native file format is JSON or YAML (README.md shows it). Parse reads it strictly:
 // unknown keys, duplicate node names, unknown or repeated depends_on entries,
 // dependency cycles, invalid names and missing required fields are errors that name
 // the file, the node and the field.
