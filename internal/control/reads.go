@@ -108,14 +108,9 @@ func (s *Service) Preview(ctx context.Context, env, releaseID, source string) (*
 		return nil, err
 	}
 	if source != "" {
-		src, err := s.Store.GetEnvironment(ctx, source)
-		if err != nil {
+		if releaseID, err = s.sourceRelease(ctx, source); err != nil {
 			return nil, err
 		}
-		if src.Current == nil {
-			return nil, fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", source)
-		}
-		releaseID = src.Current.ReleaseID
 	}
 	cand, err := s.Store.GetRelease(ctx, releaseID)
 	if err != nil {

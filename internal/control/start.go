@@ -58,14 +58,10 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 		return nil, err
 	}
 	if req.Source != "" {
-		src, err := s.Store.GetEnvironment(ctx, req.Source)
-		if err != nil {
+		var err error
+		if req.ReleaseID, err = s.sourceRelease(ctx, req.Source); err != nil {
 			return nil, err
 		}
-		if src.Current == nil {
-			return nil, fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", req.Source)
-		}
-		req.ReleaseID = src.Current.ReleaseID
 	} else {
 		switch ok, err := s.Store.ReleaseExists(ctx, req.ReleaseID); {
 		case err != nil:
@@ -130,4 +126,17 @@ func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) er
 		return fmt.Errorf("starting the execution of promotion %s: %w", p.ID, err)
 	}
 	return s.event(ctx, p.ID, promotion.EventStarted, p.RequestedBy, fmt.Sprintf("requested via %s; execution %s", p.Via, aws.ToString(out.ExecutionArn)))
+}
+
+// sourceRelease is the release environment source runs, for a promotion or a
+// preview of what it runs. Codes: not_found, invalid (it runs nothing yet).
+func (s *Service) sourceRelease(ctx context.Context, source string) (string, error) {
+	src, err := s.Store.GetEnvironment(ctx, source)
+	if err != nil {
+		return "", err
+	}
+	if src.Current == nil {
+		return "", fault.Errorf(fault.Invalid, "source: environment %s runs nothing yet", source)
+	}
+	return src.Current.ReleaseID, nil
 }
