@@ -92,8 +92,8 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // CreateEnvironment implements store.Store.
 func (s *Store) CreateEnvironment(_ context.Context, env *environment.Environment) error {
-	if err := env.Validate(); err != nil {
-		return fault.Errorf(fault.Invalid, "environment: %v", err)
+	if err := store.ValidateEnvironment(env); err != nil {
+		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketEnv)
@@ -135,8 +135,8 @@ func getEnv(tx *bolt.Tx, name string) (*environment.Environment, error) {
 
 // SaveEnvironment implements store.Store.
 func (s *Store) SaveEnvironment(_ context.Context, env *environment.Environment) error {
-	if err := env.Validate(); err != nil {
-		return fault.Errorf(fault.Invalid, "environment: %v", err)
+	if err := store.ValidateEnvironment(env); err != nil {
+		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		cur, err := getEnv(tx, env.Name)

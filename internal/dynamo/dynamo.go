@@ -100,8 +100,8 @@ const switchAttempts = 10
 
 // CreateEnvironment implements store.Store.
 func (s *Store) CreateEnvironment(ctx context.Context, env *environment.Environment) error {
-	if err := env.Validate(); err != nil {
-		return fault.Errorf(fault.Invalid, "environment: %v", err)
+	if err := store.ValidateEnvironment(env); err != nil {
+		return err
 	}
 	item, err := envItem(env, 1)
 	if err != nil {
@@ -133,8 +133,8 @@ func (s *Store) GetEnvironment(ctx context.Context, name string) (*environment.E
 
 // SaveEnvironment implements store.Store.
 func (s *Store) SaveEnvironment(ctx context.Context, env *environment.Environment) error {
-	if err := env.Validate(); err != nil {
-		return fault.Errorf(fault.Invalid, "environment: %v", err)
+	if err := store.ValidateEnvironment(env); err != nil {
+		return err
 	}
 	data, err := envData(env)
 	if err != nil {

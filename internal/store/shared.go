@@ -16,7 +16,8 @@ import (
 // This file holds what both implementations share: request checks, the errors
 // whose wording callers see, and the compressed form of stored releases.
 
-// Validate checks a switch request before any write.
+// Validate checks a switch request before any write. Codes: invalid, naming the
+// field.
 func (r SwitchRequest) Validate() error {
 	switch {
 	case r.Environment == "":
@@ -31,6 +32,15 @@ func (r SwitchRequest) Validate() error {
 		return fault.Errorf(fault.Invalid, "switch: kind %q is not promote or rollback", r.Kind)
 	case r.State == "":
 		return fault.Errorf(fault.Invalid, "switch: the promotion's new state is required")
+	}
+	return nil
+}
+
+// ValidateEnvironment checks env before a store creates or saves it. Codes:
+// invalid, with a message that starts "environment: " and names the field.
+func ValidateEnvironment(env *environment.Environment) error {
+	if err := env.Validate(); err != nil {
+		return fault.Errorf(fault.ErrorCode(err), "environment: %s", fault.ErrorMessage(err))
 	}
 	return nil
 }
