@@ -36,7 +36,7 @@ func (s *Service) PutEnvironment(ctx context.Context, who policy.Identity, name 
 			env.ExpiresAt = &expires
 		}
 		if err := env.Validate(); err != nil {
-			return nil, false, fault.Errorf(fault.Invalid, "%v", err)
+			return nil, false, err
 		}
 		return env, true, s.Store.CreateEnvironment(ctx, env)
 	case err != nil:
@@ -68,7 +68,7 @@ func setPolicy(pol policy.Policy) func(*environment.Environment) (string, error)
 		}
 		env.Policy = pol
 		if err := env.Validate(); err != nil {
-			return "", fault.Errorf(fault.Invalid, "%v", err)
+			return "", err
 		}
 		return "policy: " + strings.Join(changed, "; "), nil
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/environment"
+	"github.com/ferrydev/ferry/internal/lambdaerr"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/policy"
@@ -163,7 +163,7 @@ func wantStepError(t *testing.T, err error, want string, texts ...string) {
 	if err == nil {
 		t.Fatalf("no error, want %s", want)
 	}
-	if got := reflect.TypeOf(err).Elem().Name(); got != want {
+	if got := lambdaerr.Name(err); got != want {
 		t.Fatalf("error %T (%v), want %s: the state machine matches the type name", err, err, want)
 	}
 	for _, s := range texts {

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
@@ -73,8 +72,9 @@ func (s *Store) putImmutable(ctx context.Context, key string, content func() ([]
 	return err
 }
 
-// getBlob reads and joins the parts of a complete blob. Codes: not_found.
-func (s *Store) getBlob(ctx context.Context, key string) ([]byte, error) {
+// getBlob reads and joins the parts of a complete blob, or returns missing when
+// there is none.
+func (s *Store) getBlob(ctx context.Context, key string, missing error) ([]byte, error) {
 	var packed []byte
 	parts, want := 0, int64(-1)
 	err := s.queryAll(ctx, &dynamodb.QueryInput{TableName: s.table, ConsistentRead: aws.Bool(true),
@@ -97,7 +97,7 @@ func (s *Store) getBlob(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", key, err)
 	}
 	if want < 0 {
-		return nil, fault.Errorf(fault.NotFound, "%s not found", key)
+		return nil, missing
 	}
 	if int64(parts) != want {
 		return nil, fmt.Errorf("reading %s: %d of %d parts are stored", key, parts, want)

@@ -1,86 +1,18 @@
 package dynamo
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ferrydev/ferry/internal/environment"
-	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/store"
 )
-
-// Keys and index partitions (see the package doc).
-const (
-	skEnv           = "ENV"
-	skPromo         = "PROMO"
-	skVersionPrefix = "VER#"
-	gsiEnvs         = "ENVS"
-	gsiExpiry       = "EXPIRY"
-	gsiEnvPromo     = "ENVPROMO#"
-	gsiPending      = "PENDING"
-)
-
-// The key attributes of an item as seen from the table and each index; the
-// partition key of the queried index comes second to last.
-var (
-	tableKeys = []string{"PK", "SK"}
-	gsi1Keys  = []string{"PK", "SK", "GSI1PK", "GSI1SK"}
-	gsi2Keys  = []string{"PK", "SK", "GSI2PK", "GSI2SK"}
-)
-
-func envPK(name string) string                 { return "ENV#" + name }
-func promoPK(id string) string                 { return "PROMO#" + id }
-func blobPK(key string) string                 { return "BLOB#" + key }
-func versionSK(v int64) string                 { return fmt.Sprintf("%s%020d", skVersionPrefix, v) }
-func eventSK(seq int64) string                 { return fmt.Sprintf("EVENT#%020d", seq) }
-func partSK(i int) string                      { return fmt.Sprintf("PART#%05d", i) }
-func releaseKey(id string) string              { return "REL#" + id }
-func planKey(digest string) string             { return "PLAN#" + digest }
-func timeKey(t time.Time) string               { return fmt.Sprintf("%020d", t.UnixNano()) }
-func createdKey(p *promotion.Promotion) string { return timeKey(p.CreatedAt) + "#" + p.ID }
-
-func deployKey(env string, version int64, promotionID string) string {
-	return fmt.Sprintf("DEPLOY#%s#%020d#%s", env, version, promotionID)
-}
-
-func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
-}
-
-func keyOf(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": str(pk), "SK": str(sk)}
-}
-
-// withKey adds the attributes to a key.
-func withKey(k, attrs map[string]types.AttributeValue) map[string]types.AttributeValue {
-	for name, v := range attrs {
-		k[name] = v
-	}
-	return k
-}
-
-func getS(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func getN(item map[string]types.AttributeValue, name string) int64 {
-	if v, ok := item[name].(*types.AttributeValueMemberN); ok {
-		n, _ := strconv.ParseInt(v.Value, 10, 64)
-		return n
-	}
-	return 0
-}
 
 // envData is the environment's JSON without what has attributes of its own
 // (version, current deployment, lock, revision), which atomic operations change.
@@ -91,11 +23,14 @@ func envData(env *environment.Environment) (string, error) {
 	return string(b), err
 }
 
+// expiryKey is the GSI2 sort key of an environment that expires (store.Expiry),
+// "" for one that does not.
 func expiryKey(env *environment.Environment) string {
-	if !env.Ephemeral || env.ExpiresAt == nil {
+	exp := store.Expiry(env)
+	if exp == nil {
 		return ""
 	}
-	return timeKey(*env.ExpiresAt)
+	return timeKey(*exp)
 }
 
 func envItem(env *environment.Environment, revision int64) (map[string]types.AttributeValue, error) {
@@ -188,37 +123,4 @@ func decodePromo(item map[string]types.AttributeValue) (*promotion.Promotion, er
 		})
 	}
 	return &p, nil
-}
-
-// encodeToken makes a page token of an item's key attributes.
-func encodeToken(item map[string]types.AttributeValue, keys []string) string {
-	m := make(map[string]string, len(keys))
-	for _, k := range keys {
-		m[k] = getS(item, k)
-	}
-	b, _ := json.Marshal(m)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeToken reads a page token back into an ExclusiveStartKey, refusing one
-// that does not belong to the list asked for.
-func decodeToken(token string, keys []string, partition, want string) (map[string]types.AttributeValue, error) {
-	bad := fault.Errorf(fault.Invalid, "page token %q is not one this list gave", token)
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return nil, bad
-	}
-	var m map[string]string
-	if json.Unmarshal(raw, &m) != nil || len(m) != len(keys) || m[partition] != want {
-		return nil, bad
-	}
-	start := make(map[string]types.AttributeValue, len(keys))
-	for _, k := range keys {
-		v, ok := m[k]
-		if !ok || v == "" {
-			return nil, bad
-		}
-		start[k] = str(v)
-	}
-	return start, nil
 }

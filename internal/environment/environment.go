@@ -10,9 +10,9 @@
 package environment
 
 import (
-	"fmt"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/release"
 )
@@ -120,15 +120,16 @@ type VersionEntry struct {
 }
 
 // Validate checks an environment's own fields before it is created or saved.
+// Codes: invalid, naming the field.
 func (e *Environment) Validate() error {
 	if !release.ValidName(e.Name) || len(e.Name) > 63 {
-		return fmt.Errorf("name: %q is not a valid environment name: use 1 to 63 characters from A-Z a-z 0-9 _ . : / -", e.Name)
+		return fault.Errorf(fault.Invalid, "name: %q is not a valid environment name: use 1 to 63 characters from A-Z a-z 0-9 _ . : / -", e.Name)
 	}
 	if e.Ephemeral && e.ExpiresAt == nil {
-		return fmt.Errorf("expires_at: an ephemeral environment needs one")
+		return fault.Errorf(fault.Invalid, "expires_at: an ephemeral environment needs one")
 	}
 	if err := e.Policy.Validate(); err != nil {
-		return fmt.Errorf("policy: %w", err)
+		return fault.Errorf(fault.ErrorCode(err), "policy: %s", fault.ErrorMessage(err))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/policy"
 )
 
@@ -29,6 +30,9 @@ func TestValidate(t *testing.T) {
 			err := tt.env.Validate()
 			if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 				t.Fatalf("Validate error %v, want %q", err, tt.want)
+			}
+			if err != nil && fault.ErrorCode(err) != fault.Invalid {
+				t.Errorf("Validate error %v: code %q, want invalid", err, fault.ErrorCode(err))
 			}
 		})
 	}

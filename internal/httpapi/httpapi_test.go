@@ -221,6 +221,9 @@ func (a *api) expectError(status int, code, method, path, user string, body any,
 	if e.Error.Code != code {
 		a.t.Errorf("%s %s: code %q, want %q (%s)", method, path, e.Error.Code, code, e.Error.Message)
 	}
+	if strings.HasPrefix(e.Error.Message, code+":") {
+		a.t.Errorf("%s %s: message %q repeats its code", method, path, e.Error.Message)
+	}
 	for _, p := range parts {
 		if !strings.Contains(e.Error.Message, p) {
 			a.t.Errorf("%s %s: message %q does not say %q", method, path, e.Error.Message, p)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/lambdaerr"
+	"github.com/ferrydev/ferry/internal/store"
 )
 
 // The errors below end a step. aws-lambda-go reports a returned error by its Go
@@ -96,13 +97,11 @@ func classify(err error) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &Transient{Msg: err.Error()}
 	}
-	switch fault.ErrorCode(err) {
-	case fault.Internal:
+	switch {
+	case errors.Is(err, store.ErrPlanStale):
+		return &PlanStale{Msg: fault.ErrorMessage(err)}
+	case fault.ErrorCode(err) == fault.Internal:
 		return &Transient{Msg: err.Error()}
-	case fault.Conflict:
-		if msg := fault.ErrorMessage(err); len(msg) >= 10 && msg[:10] == "plan stale" {
-			return &PlanStale{Msg: msg}
-		}
 	}
 	return &StepFailed{Msg: fault.ErrorMessage(err)}
 }

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/lambdaerr"
+	"github.com/ferrydev/ferry/internal/store"
 )
 
 func TestClassify(t *testing.T) {
@@ -19,14 +20,15 @@ func TestClassify(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fault.Errorf(fault.Conflict, "plan stale: environment prod is at version 3"), "PlanStale"},
+		{fmt.Errorf("switching: %w", store.StaleError("prod", 3, 2)), "PlanStale"},
+		{fault.Errorf(fault.Conflict, "plan stale, says a message that is not the store's"), "StepFailed"},
 		{fault.Errorf(fault.NotFound, "promotion x not found"), "StepFailed"},
 		{errors.New("throttled"), "Transient"},
 		{fmt.Errorf("wrapped: %w", &SoakNotMet{Msg: "m"}), "SoakNotMet"},
 		{context.DeadlineExceeded, "Transient"},
 	}
 	for _, tt := range tests {
-		if got := reflect.TypeOf(classify(tt.err)).Elem().Name(); got != tt.want {
+		if got := lambdaerr.Name(classify(tt.err)); got != tt.want {
 			t.Errorf("classify(%v) = %s, want %s", tt.err, got, tt.want)
 		}
 	}

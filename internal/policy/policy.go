@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/fault"
 )
 
 // Approval says when a promotion waits for people.
@@ -105,52 +107,52 @@ func (p Policy) WithDefaults() Policy {
 // RollsBack reports whether a failed promotion is rolled back automatically.
 func (p Policy) RollsBack() bool { return p.AutoRollback == nil || *p.AutoRollback }
 
-// Validate reports the first problem with p, naming the field.
+// Validate reports the first problem with p, naming the field. Codes: invalid.
 func (p Policy) Validate() error {
 	switch p.Approval {
 	case "", Always, Breaking, Never:
 	default:
-		return fmt.Errorf("approval: %q is not always, breaking or never", p.Approval)
+		return fault.Errorf(fault.Invalid, "approval: %q is not always, breaking or never", p.Approval)
 	}
 	if p.MinApprovals < 0 {
-		return fmt.Errorf("min_approvals: %d is negative", p.MinApprovals)
+		return fault.Errorf(fault.Invalid, "min_approvals: %d is negative", p.MinApprovals)
 	}
 	if p.Approval != Never && len(p.Approvers) > 0 && p.MinApprovals > len(p.Approvers) && !hasGroup(p.Approvers) {
-		return fmt.Errorf("min_approvals: %d, but only %d approvers are named", p.MinApprovals, len(p.Approvers))
+		return fault.Errorf(fault.Invalid, "min_approvals: %d, but only %d approvers are named", p.MinApprovals, len(p.Approvers))
 	}
 	for _, d := range []struct {
 		field string
 		value Duration
 	}{{"approval_timeout", p.ApprovalTimeout}, {"soak", p.Soak}, {"ttl", p.TTL}} {
 		if d.value < 0 {
-			return fmt.Errorf("%s: %s is negative", d.field, d.value)
+			return fault.Errorf(fault.Invalid, "%s: %s is negative", d.field, d.value)
 		}
 	}
 	if p.Soak > 0 && p.Upstream == "" {
-		return fmt.Errorf("soak: needs an upstream environment")
+		return fault.Errorf(fault.Invalid, "soak: needs an upstream environment")
 	}
 	for i, s := range p.Smoke {
 		if s.Name == "" {
-			return fmt.Errorf("smoke[%d].name: is required", i)
+			return fault.Errorf(fault.Invalid, "smoke[%d].name: is required", i)
 		}
 		if err := checkURL(s.URL, false); err != nil {
-			return fmt.Errorf("smoke[%d].url: %w", i, err)
+			return fault.Errorf(fault.Invalid, "smoke[%d].url: %v", i, err)
 		}
 		if s.Retries < 0 || s.Timeout < 0 || s.RetryDelay < 0 {
-			return fmt.Errorf("smoke[%d]: retries, timeout and retry_delay must not be negative", i)
+			return fault.Errorf(fault.Invalid, "smoke[%d]: retries, timeout and retry_delay must not be negative", i)
 		}
 	}
 	if p.DeployHook != nil {
 		if err := checkURL(p.DeployHook.URL, true); err != nil {
-			return fmt.Errorf("deploy_hook.url: %w", err)
+			return fault.Errorf(fault.Invalid, "deploy_hook.url: %v", err)
 		}
 		if p.DeployHook.SecretRef == "" {
-			return fmt.Errorf("deploy_hook.secret_ref: is required")
+			return fault.Errorf(fault.Invalid, "deploy_hook.secret_ref: is required")
 		}
 	}
 	for i, w := range p.Notify {
 		if err := checkURL(w.URL, false); err != nil {
-			return fmt.Errorf("notify[%d].url: %w", i, err)
+			return fault.Errorf(fault.Invalid, "notify[%d].url: %v", i, err)
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/fault"
 )
 
 func TestValidate(t *testing.T) {
@@ -44,6 +46,9 @@ func TestValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Validate error %v, want it to mention %q", err, tt.want)
+			}
+			if fault.ErrorCode(err) != fault.Invalid || !strings.Contains(fault.ErrorMessage(err), tt.want) {
+				t.Errorf("Validate error %v: code %q, want invalid", err, fault.ErrorCode(err))
 			}
 		})
 	}

@@ -1,19 +1,3 @@
-// Package store is the contract for everything Ferry remembers: environments and
-// their history, releases, plans, promotions with their decisions and events. Two
-// implementations keep it: internal/dynamo (DynamoDB, in AWS) and internal/boltstore
-// (an embedded file, for ferry local). One conformance suite, store/storetest, runs
-// against both.
-//
-// Contract notes:
-//   - Errors are *fault.Error with the codes each method lists; anything else is an
-//     internal error.
-//   - Writes never read the clock: times come in the values passed, so tests control
-//     them.
-//   - Environments and promotions carry a Revision. Save* succeed only when the stored
-//     revision is the one passed, and then increase it; the specialised operations
-//     (lock, switch, decisions) are atomic on their own and increase it too.
-//   - Releases and plans are immutable and addressed by their id and digest; putting
-//     the same one twice is a no-op.
 package store
 
 import (
@@ -33,36 +17,42 @@ type Store interface {
 	CreateEnvironment(ctx context.Context, env *environment.Environment) error
 	// GetEnvironment returns an environment. Codes: not_found.
 	GetEnvironment(ctx context.Context, name string) (*environment.Environment, error)
-	// SaveEnvironment writes env's policy, freeze, expiry and recorded changes if
-	// env.Revision is the stored one, then increases env.Revision. Version, deployment and lock are
-	// changed only by Switch and the lock operations. Codes: invalid, not_found,
-	// conflict (changed since read).
+	// SaveEnvironment writes env's settings if env.Revision is the stored one, then
+	// increases env.Revision. The settings are the fields CopySettings copies: the
+	// policy, whether it is ephemeral and its expiry, the freeze, the recorded
+	// changes and the update time. Everything else stays as stored, whatever env
+	// holds: the name and creation time, and what the pipeline owns: the version,
+	// current deployment and history (changed only by Switch) and the lock (only by
+	// AcquireLock and ReleaseLock). Codes: invalid, not_found, conflict (changed
+	// since read).
 	SaveEnvironment(ctx context.Context, env *environment.Environment) error
 	// DeleteEnvironment removes an environment, its version history and
 	// deployments; its promotions stay, as the record of what was shipped.
-	// Codes: not_found, conflict (locked at now).
+	// Codes: not_found, conflict (locked at now: CheckDeletable).
 	DeleteEnvironment(ctx context.Context, name string, now time.Time) error
 	// ListEnvironments returns every environment, by name: what is live where.
 	ListEnvironments(ctx context.Context) ([]*environment.Environment, error)
-	// ExpiredEnvironments returns the ephemeral environments whose expiry is at or
-	// before now, soonest first.
+	// ExpiredEnvironments returns the environments that have expired at now
+	// (Expired), soonest first.
 	ExpiredEnvironments(ctx context.Context, now time.Time) ([]*environment.Environment, error)
 
 	// AcquireLock gives the environment's lock to holder until now+lease, when it is
-	// free, its lease has run out, or holder has it already (which renews it).
-	// Codes: not_found, conflict (held by another: the message names the holder,
-	// its state and since when).
+	// free, its lease has run out, or holder has it already (which renews it): the
+	// rule is Acquire's. Codes: not_found, conflict (held by another: LockedError
+	// names the holder, its state and since when).
 	AcquireLock(ctx context.Context, env, holder string, now time.Time, lease time.Duration) (*environment.Lock, error)
-	// ReleaseLock frees the lock if holder has it; releasing a lock one does not
-	// hold is a no-op, so retries are safe. Codes: not_found.
+	// ReleaseLock frees the lock if holder has it (Frees); releasing a lock one
+	// does not hold is a no-op, so retries are safe. Codes: not_found.
 	ReleaseLock(ctx context.Context, env, holder string) error
 
 	// Switch moves an environment to a new release in one atomic step: the
 	// environment's version and deployment, its history entry and the promotion's
 	// state change together, or none does. A promotion that has ended (cancelled,
-	// say) switches nothing. Codes: invalid, not_found, conflict ("plan stale" when
-	// the environment is no longer at BaseVersion, or the promotion has ended).
-	// Repeating a switch that succeeded returns its entry again.
+	// say) switches nothing. Codes: invalid, not_found, conflict (the promotion has
+	// ended; or the plan is stale: the environment is no longer at BaseVersion, the
+	// message starts "plan stale" and the error matches ErrPlanStale with
+	// errors.Is). Repeating a switch that succeeded returns its entry again (see
+	// SwitchRequest.Check).
 	Switch(ctx context.Context, req SwitchRequest) (*environment.VersionEntry, error)
 	// History returns an environment's versions, newest first. Codes: invalid (bad
 	// page token).
@@ -88,14 +78,14 @@ type Store interface {
 	// GetPromotion returns a promotion with its events. Codes: not_found.
 	GetPromotion(ctx context.Context, id string) (*promotion.Promotion, error)
 	// SavePromotion writes p (but not its approvals or events, which have their own
-	// operations) if p.Revision is the stored one, then increases p.Revision.
-	// Codes: not_found, conflict (changed since read).
+	// operations: SavedPromotion) if p.Revision is the stored one, then increases
+	// p.Revision. Codes: not_found, conflict (changed since read).
 	SavePromotion(ctx context.Context, p *promotion.Promotion) error
 	// RecordDecision adds a decision to a promotion awaiting approval, once per
 	// identity, and returns the promotion as it is after it, so the number of
-	// approvals is exact even under concurrent decisions. Codes: not_found,
-	// conflict (this identity has decided), gone (the promotion is no longer
-	// awaiting approval: the message says its state).
+	// approvals is exact even under concurrent decisions. Codes (CheckDecision):
+	// not_found, conflict (this identity has decided), gone (the promotion is no
+	// longer awaiting approval: the message says its state).
 	RecordDecision(ctx context.Context, id string, a promotion.Approval) (*promotion.Promotion, error)
 	// AppendEvent adds an event to a promotion's log. Codes: not_found.
 	AppendEvent(ctx context.Context, id string, e promotion.Event) error
@@ -108,47 +98,4 @@ type Store interface {
 
 	// Close releases the store's resources.
 	Close() error
-}
-
-// SwitchRequest asks Store.Switch to move an environment to a new release.
-type SwitchRequest struct {
-	Environment string
-	// BaseVersion is the version the plan was made against; the switch happens only
-	// if the environment is still at it.
-	BaseVersion int64
-	ReleaseID   string
-	// Nodes are the new deployment's per-node references.
-	Nodes       []environment.NodeRef
-	PromotionID string
-	// State is the promotion's state once switched.
-	State  promotion.State
-	Kind   environment.SwitchKind
-	Reason string
-	By     string
-	At     time.Time
-}
-
-// Page asks for one page of a list: at most Limit items (DefaultLimit when 0,
-// MaxLimit at most) after the position Token names ("" for the first page). The
-// token a list returns is opaque; "" means there is no next page.
-type Page struct {
-	Limit int
-	Token string
-}
-
-// Page size limits.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-// Size returns the page size to use.
-func (p Page) Size() int {
-	switch {
-	case p.Limit <= 0:
-		return DefaultLimit
-	case p.Limit > MaxLimit:
-		return MaxLimit
-	}
-	return p.Limit
 }
