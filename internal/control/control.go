@@ -43,7 +43,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ferrydev/ferry/internal/environment"
-	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -81,10 +80,6 @@ type Service struct {
 	Admins []string
 }
 
-// saveAttempts bounds the retries of a read-modify-write of a promotion that met
-// a concurrent change.
-const saveAttempts = 5
-
 // IsAdmin reports whether who is an admin.
 func (s *Service) IsAdmin(who policy.Identity) bool { return who.Subject != "" && who.In(s.Admins) }
 
@@ -103,38 +98,6 @@ func apiCode(err error) string {
 	return ""
 }
 
-// load reads a promotion and the environment it targets.
-func (s *Service) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
-	p, err := s.Store.GetPromotion(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	env, err := s.Store.GetEnvironment(ctx, p.Target)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, env, nil
-}
-
-// update reads a promotion, lets change modify it, and saves it, again from the
-// read when a concurrent write (a decision, a step) got in between.
-func (s *Service) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
-	for attempt := 1; ; attempt++ {
-		p, err := s.Store.GetPromotion(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(p); err != nil {
-			return nil, err
-		}
-		p.UpdatedAt = s.Now()
-		err = s.Store.SavePromotion(ctx, p)
-		if err == nil || fault.ErrorCode(err) != fault.Conflict || attempt == saveAttempts {
-			return p, err
-		}
-	}
-}
-
 // event appends to a promotion's log.
 func (s *Service) event(ctx context.Context, id string, typ promotion.EventType, actor, message string) error {
 	return s.Store.AppendEvent(ctx, id, promotion.Event{At: s.Now(), Type: typ, Actor: actor, Message: message})
@@ -148,4 +111,15 @@ func (s *Service) notifyAll(ctx context.Context, env *environment.Environment, i
 			_ = s.event(ctx, id, promotion.EventNotifyFailed, "ferry", err.Error())
 		}
 	}
+}
+
+// load reads a promotion and the environment it targets.
+func (s *Service) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
+	return store.LoadPromotion(ctx, s.Store, id)
+}
+
+// update changes a promotion in a read-modify-write that starts again after a
+// concurrent write.
+func (s *Service) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
+	return store.UpdatePromotion(ctx, s.Store, id, s.Now, change)
 }

@@ -44,7 +44,6 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/environment"
-	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
@@ -57,8 +56,6 @@ const (
 	LockMargin = time.Hour
 	// SoakHistory bounds how many upstream versions soak looks back through.
 	SoakHistory = 200
-	// saveAttempts bounds the retries of a read-modify-write that met a concurrent change.
-	saveAttempts = 5
 )
 
 // Pipeline runs the steps. Every field is required.
@@ -85,39 +82,18 @@ type Pipeline struct {
 	PageURL string
 }
 
-// load reads a promotion and the environment it targets.
-func (pl *Pipeline) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
-	p, err := pl.Store.GetPromotion(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	env, err := pl.Store.GetEnvironment(ctx, p.Target)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, env, nil
-}
-
-// update reads a promotion, lets change modify it, and saves it, again from the read
-// when a concurrent write (a decision, another step's retry) got in between.
-func (pl *Pipeline) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
-	for attempt := 1; ; attempt++ {
-		p, err := pl.Store.GetPromotion(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := change(p); err != nil {
-			return nil, err
-		}
-		p.UpdatedAt = pl.Now()
-		err = pl.Store.SavePromotion(ctx, p)
-		if err == nil || fault.ErrorCode(err) != fault.Conflict || attempt == saveAttempts {
-			return p, err
-		}
-	}
-}
-
 // event appends to a promotion's log; a failure to log is returned.
 func (pl *Pipeline) event(ctx context.Context, id string, typ promotion.EventType, actor, format string, args ...any) error {
 	return pl.Store.AppendEvent(ctx, id, promotion.Event{At: pl.Now(), Type: typ, Actor: actor, Message: fmt.Sprintf(format, args...)})
+}
+
+// load reads a promotion and the environment it targets.
+func (pl *Pipeline) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
+	return store.LoadPromotion(ctx, pl.Store, id)
+}
+
+// update changes a promotion in a read-modify-write that starts again after a
+// concurrent write.
+func (pl *Pipeline) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
+	return store.UpdatePromotion(ctx, pl.Store, id, pl.Now, change)
 }
