@@ -22,5 +22,7 @@
 // decision may be recorded, and the wording of every error a caller sees. The
 // implementations only translate them to their storage: bbolt applies them inside
 // one write transaction, DynamoDB turns them into condition expressions and calls
-// them again to explain a failed condition.
+// them again to explain a failed condition. LoadPromotion and UpdatePromotion
+// (update.go) are the read and the read-modify-write the pipeline and the
+// operations share.
 package store
