@@ -1,8 +1,8 @@
 // Package sfnemu is the root of a subtree that emulates AWS Step Functions, for
 // ferry local and the tests: asl interprets the Amazon States Language, stepfn runs
 // state machines, serves the Step Functions API and calls Lambda functions in
-// process, and boltjournal keeps the emulator's state in a bbolt file across
-// restarts.
+// process, boltjournal keeps the emulator's state in a bbolt file across
+// restarts, and sigv4 checks the AWS signature of API requests.
 //
 // The subtree imports nothing from Ferry's domain: only the standard library,
 // bbolt and internal/lambdaerr (the name Lambda gives a Go error). Its tests add

@@ -18,8 +18,8 @@ import (
 const maxRequest = 1 << 20
 
 // Handler serves the Step Functions API (AWS JSON 1.0: POST /, the action in the
-// X-Amz-Target header as AWSStepFunctions.Action). SigV4 headers are accepted and
-// not checked: the emulator listens on loopback for ferry local and tests.
+// X-Amz-Target header as AWSStepFunctions.Action). It does not check signatures:
+// wrap it in a sigv4.Verifier's Handler for that, as ferry local does.
 func (em *Emulator) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
