@@ -28,6 +28,13 @@ Who may sign in is read from --users (default DATA/users.json); when the file do
 not exist it is written with fresh tokens: an admin, and with --demo the demo's
 reviewers. The tokens are printed at start-up. Stop it with Ctrl-C.
 
+The Step Functions API answers only requests signed (AWS SigV4) with the access
+key in DATA/sfn-credentials.json, made on the first start and printed at start-up
+as environment variables the AWS SDKs and CLI read. Every route answers only
+requests addressed to localhost, a loopback address or --addr's host. ferry local
+listens on an address other machines reach (such as 0.0.0.0:8080) only with
+--allow-remote: its traffic is plain HTTP.
+
 Flags:
 `
 
@@ -39,6 +46,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	endpoint := fs.String("dynamodb-endpoint", "", "keep the state in DynamoDB at this endpoint (such as DynamoDB Local) instead")
 	table := fs.String("table", "ferry", "the DynamoDB table, with --dynamodb-endpoint")
 	users := fs.String("users", "", "the identity file: bearer tokens, users, groups and admins (default DATA/users.json)")
+	remote := fs.Bool("allow-remote", false, "allow --addr to be an address other machines reach (not loopback)")
 	positional, code, done := parseFlags(fs, args, stdout)
 	if done {
 		return code
@@ -56,7 +64,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	s, err := local.Start(ctx, local.Config{Addr: *addr, DataDir: *data, DynamoEndpoint: *endpoint, Table: *table,
-		Identity: ids, Log: log})
+		Identity: ids, AllowRemote: *remote, Log: log})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -73,7 +81,12 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "Ferry is running (%s).\n", where)
 	fmt.Fprintf(stdout, "Approval page: %s/\n", s.URL)
 	fmt.Fprintf(stdout, "HTTP API:      %s/api  (export FERRY_SERVER=%s FERRY_TOKEN=<a token below>)\n", s.URL, s.URL)
-	fmt.Fprintf(stdout, "Step Functions API: %s\n", s.SFNEndpoint)
+	if s.Remote {
+		fmt.Fprintf(stderr, "WARNING: ferry local listens on %s, which other machines may reach: its API, page and tokens travel as plain HTTP.\n", *addr)
+	}
+	fmt.Fprintf(stdout, "Step Functions API: %s  (requests signed with these credentials only)\n", s.SFNEndpoint)
+	fmt.Fprintf(stdout, "  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n",
+		s.SFNCredentials.AccessKeyID, s.SFNCredentials.SecretAccessKey)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s list-executions --state-machine-arn %s\n", s.SFNEndpoint, s.StateMachineARN)
 	fmt.Fprintf(stdout, "Sign in with one of these tokens (from %s; admins: %s):\n%s", *users, strings.Join(ids.Admins, ", "), identity.Describe(ids))
 	if *demo {

@@ -35,28 +35,56 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestLocal runs ferry local --demo as a user would, asks its Step Functions API
-// what runs, and stops it.
-func TestLocal(t *testing.T) {
+// localRun is ferry local running in this process, as started by startLocal.
+type localRun struct {
+	stdout, stderr *syncBuffer
+	// endpoint is the Step Functions API's URL it printed; env the variables of
+	// its export line, by name.
+	endpoint string
+	env      map[string]string
+	stop     func() int
+}
+
+// startLocal runs ferry local with args (and a fresh --data) until it says it is
+// ready, and stops it when the test ends.
+func startLocal(t *testing.T, args ...string) *localRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int)
+	l := &localRun{stdout: &syncBuffer{}, stderr: &syncBuffer{}, env: map[string]string{}}
+	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"local", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo"}, &stdout, &stderr)
+		done <- run(ctx, append([]string{"local", "--data", t.TempDir()}, args...), l.stdout, l.stderr)
 	}()
-	endpoint := regexp.MustCompile(`Step Functions API: (http://\S+)`)
-	var url string
-	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := endpoint.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
+	l.stop = sync.OnceValue(func() int {
+		cancel()
+		return <-done
+	})
+	t.Cleanup(func() { l.stop() })
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(l.stdout.String(), "Press Ctrl-C") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	out := l.stdout.String()
+	if m := regexp.MustCompile(`Step Functions API: (http://\S+)`).FindStringSubmatch(out); m != nil {
+		l.endpoint = m[1]
+	}
+	if m := regexp.MustCompile(`(?m)^\s+export (AWS_.*)$`).FindStringSubmatch(out); m != nil {
+		for _, pair := range strings.Fields(m[1]) {
+			k, v, _ := strings.Cut(pair, "=")
+			l.env[k] = v
 		}
 	}
-	if url == "" {
-		cancel()
-		t.Fatalf("no endpoint printed; stdout %q, stderr %q", stdout.String(), stderr.String())
+	if l.endpoint == "" || l.env["AWS_ACCESS_KEY_ID"] == "" || l.env["AWS_SECRET_ACCESS_KEY"] == "" {
+		t.Fatalf("no endpoint or credentials printed; stdout %q, stderr %q", out, l.stderr.String())
 	}
-	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	return l
+}
+
+// TestLocal runs ferry local --demo as a user would, asks its Step Functions API
+// what runs with the credentials it printed, and stops it.
+func TestLocal(t *testing.T) {
+	ctx := context.Background()
+	l := startLocal(t, "--addr", "127.0.0.1:0", "--demo")
+	client := sfn.New(sfn.Options{Region: l.env["AWS_REGION"], BaseEndpoint: aws.String(l.endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(l.env["AWS_ACCESS_KEY_ID"], l.env["AWS_SECRET_ACCESS_KEY"], "")})
 	machines, err := client.ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
 	if err != nil || len(machines.StateMachines) != 1 {
 		t.Fatalf("ListStateMachines: %+v, %v", machines, err)
@@ -65,9 +93,26 @@ func TestLocal(t *testing.T) {
 	if err != nil || len(execs.Executions) != 1 || aws.ToString(execs.Executions[0].Name) != "demo-v1.4.0-staging" {
 		t.Errorf("running executions %+v, %v", execs, err)
 	}
-	cancel()
-	if code := <-done; code != exitOK || !strings.Contains(stdout.String(), "Stopping.") {
-		t.Errorf("exit %d; stdout %q; stderr %q", code, stdout.String(), stderr.String())
+	if code := l.stop(); code != exitOK || !strings.Contains(l.stdout.String(), "Stopping.") {
+		t.Errorf("exit %d; stdout %q; stderr %q", code, l.stdout.String(), l.stderr.String())
+	}
+}
+
+// TestLocalRemote: ferry local refuses an address other machines reach unless
+// --allow-remote says so, and then warns.
+func TestLocalRemote(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"local", "--addr", "0.0.0.0:0", "--data", t.TempDir()}, &stdout, &stderr)
+	if code == exitOK || !strings.Contains(stderr.String(), "0.0.0.0:0 is not a loopback address") || !strings.Contains(stderr.String(), "--allow-remote") {
+		t.Errorf("without --allow-remote: exit %d; stdout %q; stderr %q", code, stdout.String(), stderr.String())
+	}
+	l := startLocal(t, "--addr", "0.0.0.0:0", "--allow-remote")
+	if !strings.Contains(l.stderr.String(), "WARNING: ferry local listens on 0.0.0.0:0, which other machines may reach") ||
+		!strings.HasPrefix(l.endpoint, "http://127.0.0.1:") {
+		t.Errorf("with --allow-remote: endpoint %s; stderr %q", l.endpoint, l.stderr.String())
+	}
+	if code := l.stop(); code != exitOK {
+		t.Errorf("exit %d; stderr %q", code, l.stderr.String())
 	}
 }
 

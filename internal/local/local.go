@@ -6,6 +6,13 @@
 // approval page at /. The operations people and CI perform reach the emulator
 // through the AWS SDK's Step Functions client, as they reach Step Functions in AWS.
 //
+// The Step Functions API answers only requests signed (SigV4, internal/sfnemu/sigv4)
+// with the credentials the data directory keeps in sfn-credentials.json, made on
+// its first start and readable by the owner only; the in-process client signs with
+// them too. The whole listener answers only requests whose Host is a loopback name
+// or the address it was told to listen on (DNS rebinding), and it listens on a
+// non-loopback address only when Config.AllowRemote says so.
+//
 // It also runs the cleanup (expired environments, stale locks) on a schedule.
 package local
 
@@ -16,6 +23,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
@@ -28,6 +37,7 @@ import (
 	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
+	"github.com/ferrydev/ferry/internal/sfnemu/sigv4"
 	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 	"github.com/ferrydev/ferry/internal/store"
 	"github.com/ferrydev/ferry/site"
@@ -51,7 +61,9 @@ type Config struct {
 	CleanupEvery time.Duration
 	// Identity says who may sign in with which bearer token, and who is admin.
 	Identity identity.Config
-	Log      *slog.Logger
+	// AllowRemote lets Addr be an address other machines reach (not loopback).
+	AllowRemote bool
+	Log         *slog.Logger
 }
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
@@ -66,6 +78,10 @@ type System struct {
 	StateMachineARN string
 	// URL is where the listener serves; SFNEndpoint the Step Functions API.
 	URL, SFNEndpoint string
+	// SFNCredentials are what requests to SFNEndpoint must be signed with.
+	SFNCredentials Credentials
+	// Remote says the listener is on an address other machines may reach.
+	Remote bool
 
 	journal  *boltjournal.Journal
 	listener net.Listener
@@ -89,7 +105,16 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		cfg.CleanupEvery = time.Minute
 	}
 	s := &System{done: make(chan struct{})}
-	var err error
+	loopback, err := loopbackOnly(ctx, cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if s.Remote = !loopback; s.Remote && !cfg.AllowRemote {
+		return nil, fmt.Errorf("%s is not a loopback address: other machines could reach ferry local there; listen there only on purpose, with ferry local --allow-remote", cfg.Addr)
+	}
+	if s.SFNCredentials, err = loadCredentials(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	if s.Store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -123,16 +148,19 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		s.closeStores()
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	s.URL = "http://" + s.listener.Addr().String()
+	s.URL = "http://" + dialable(s.listener.Addr(), cfg.Addr)
 	s.SFNEndpoint = s.URL + "/sfn"
 	s.Pipeline.PageURL = s.URL
-	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: NewSFNClient(s.SFNEndpoint),
+	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: NewSFNClient(s.SFNEndpoint, s.SFNCredentials),
 		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
+	signed := (&sigv4.Verifier{Service: "states", Keys: map[string]string{s.SFNCredentials.AccessKeyID: s.SFNCredentials.SecretAccessKey}}).
+		Handler(s.Emulator.Handler())
 	mux := http.NewServeMux()
-	mux.Handle("POST /sfn", s.Emulator.Handler())
+	mux.Handle("POST /sfn", signed)
+	mux.Handle("POST /sfn/{$}", signed)
 	mux.Handle("/", api.Handler())
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.server = &http.Server{Handler: newHostGuard(cfg.Addr).handler(mux), ReadHeaderTimeout: 10 * time.Second}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	go func() {
@@ -144,6 +172,21 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		}
 	}()
 	return s, nil
+}
+
+// dialable is where a client on this machine reaches a listener at addr: a
+// loopback address in place of an unspecified one (0.0.0.0, ::), of the family
+// the configured address asked for (net.Listen may listen on both for 0.0.0.0).
+func dialable(addr net.Addr, configured string) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	loopback := "127.0.0.1"
+	if host, _, _ := net.SplitHostPort(configured); strings.Contains(host, ":") {
+		loopback = "::1"
+	}
+	return net.JoinHostPort(loopback, strconv.Itoa(tcp.Port))
 }
 
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {

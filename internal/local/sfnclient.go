@@ -7,8 +7,12 @@ import (
 )
 
 // NewSFNClient returns the AWS SDK's Step Functions client for an emulator
-// served at endpoint, with dummy credentials (the emulator accepts any).
-func NewSFNClient(endpoint string) *sfn.Client {
+// served at endpoint, signing with creds.
+func NewSFNClient(endpoint string, creds Credentials) *sfn.Client {
 	return sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")})
 }
+
+// SFNClient returns a Step Functions client for the system's emulator, signing
+// with its credentials, as a client outside the process would.
+func (s *System) SFNClient() *sfn.Client { return NewSFNClient(s.SFNEndpoint, s.SFNCredentials) }
