@@ -9,24 +9,32 @@
 // scope date/region/service/aws4_request, the signing key derived from the secret
 // by the HMAC-SHA256 chain, and a constant-time comparison of the signatures.
 //
+// Refusals, in the AWS JSON 1.0 shape {"__type": code, "message": ...}, with the
+// code also in X-Amzn-ErrorType (the codes and statuses of AWS's common errors,
+// the messages AWS's JSON services send):
+//
+//   - no Authorization header: 403 MissingAuthenticationToken, "Missing
+//     Authentication Token";
+//   - an Authorization header that is not a well-formed AWS4-HMAC-SHA256 one (a
+//     missing part, no X-Amz-Date, host or x-amz-date unsigned, a scope not of the
+//     form key/date/region/service/aws4_request): 400 IncompleteSignature;
+//   - an access key id the Verifier does not know, or any session token: 400
+//     UnrecognizedClientException, "The security token included in the request
+//     is invalid.";
+//   - a signature that does not match, a scope for another service or another
+//     date than X-Amz-Date's, or an X-Amz-Date more than 15 minutes from the
+//     Verifier's clock: 400 InvalidSignatureException, "The request signature we
+//     calculated does not match...", "Signature expired: ... is now earlier than
+//     ... (... - 15 min.)" or "Signature not yet current: ... is still later than
+//     ... (... + 15 min.)";
+//   - a body larger than MaxBody: 400 ValidationException, the code the emulator
+//     itself gives an oversized request.
+//
 // Decisions:
 //
-//   - Errors, in the AWS JSON 1.0 shape {"__type": code, "message": ...} with the
-//     code also in X-Amzn-ErrorType:
-//     no Authorization header: 403 MissingAuthenticationToken, "Missing
-//     Authentication Token" (the code and status of AWS's common errors);
-//     an Authorization header that is not a well-formed AWS4-HMAC-SHA256 one
-//     (a missing part, no X-Amz-Date, host or x-amz-date unsigned, a scope that is
-//     not date/region/service/aws4_request): 400 IncompleteSignature;
-//     an access key id the Verifier does not know, or any session token: 400
-//     UnrecognizedClientException, "The security token included in the request is
-//     invalid.";
-//     a signature that does not match, a scope for another service or another
-//     date than X-Amz-Date's, or an X-Amz-Date more than 15 minutes from the
-//     Verifier's clock: 400 InvalidSignatureException, with AWS's messages
-//     ("The request signature we calculated does not match...", "Signature
-//     expired: ... is now earlier than ... (... - 15 min.)", "Signature not yet
-//     current: ... is still later than ... (... + 15 min.)").
+//   - The missing-signature code is MissingAuthenticationToken, as AWS's common
+//     errors name it; some AWS JSON endpoints spell it
+//     MissingAuthenticationTokenException, which SDKs report as another code.
 //   - Session tokens (X-Amz-Security-Token) are refused: the Verifier's keys are
 //     long-term keys, and AWS answers a token it did not issue with
 //     UnrecognizedClientException.
