@@ -81,17 +81,24 @@ type connection struct {
 	awsIAM        *bool
 }
 
+// addConnectionFlags adds --server, --token and --aws-iam. The token's default is
+// read from $FERRY_TOKEN only when the command runs, so that -h, which prints
+// every flag's default, never shows it.
 func addConnectionFlags(fs *flag.FlagSet) connection {
 	return connection{
 		server: fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "the Ferry server"),
-		token:  fs.String("token", os.Getenv("FERRY_TOKEN"), "the bearer token"),
+		token:  fs.String("token", "", "the bearer token (default $FERRY_TOKEN)"),
 		awsIAM: fs.Bool("aws-iam", os.Getenv("FERRY_AUTH") == "aws-iam", "sign requests with AWS credentials (SigV4) instead of a token"),
 	}
 }
 
 // client builds the API client, loading AWS credentials when asked to sign.
 func (c connection) client(ctx context.Context) (*apiclient.Client, error) {
-	client := apiclient.New(*c.server, *c.token)
+	token := *c.token
+	if token == "" {
+		token = os.Getenv("FERRY_TOKEN")
+	}
+	client := apiclient.New(*c.server, token)
 	if *c.awsIAM {
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {

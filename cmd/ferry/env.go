@@ -37,11 +37,7 @@ func runEnv(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, envUsage)
 		return exitError
 	}
-	commands := map[string]clientCommand{
-		"list": envList(), "show": envShow(), "create": envCreate(), "policy": envPolicy(),
-		"extend": envExtend(), "freeze": envFreeze(), "unfreeze": envUnfreeze(), "delete": envDelete(),
-	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := envCommands()[args[0]]
 	if !ok {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			fmt.Fprint(stdout, envUsage)
@@ -52,6 +48,14 @@ func runEnv(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd.name = "env " + cmd.name
 	return runClient(ctx, cmd, args[1:], stdout, stderr)
+}
+
+// envCommands are ferry env's subcommands, by name.
+func envCommands() map[string]clientCommand {
+	return map[string]clientCommand{
+		"list": envList(), "show": envShow(), "create": envCreate(), "policy": envPolicy(),
+		"extend": envExtend(), "freeze": envFreeze(), "unfreeze": envUnfreeze(), "delete": envDelete(),
+	}
 }
 
 func envList() clientCommand {
