@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,5 +32,26 @@ func TestHelpDoesNotShowTheToken(t *testing.T) {
 				t.Errorf("ferry %s -h does not say where the token comes from:\n%s", strings.Join(cmd, " "), stdout)
 			}
 		}
+	}
+}
+
+// TestEnvShowRedactsForNonAdmins checks ferry env show and env policy for an
+// admin, who reads the policy's secrets, and for anyone else, who reads hosts.
+func TestEnvShowRedactsForNonAdmins(t *testing.T) {
+	d := startDemo(t)
+	pol := filepath.Join(t.TempDir(), "policy.json")
+	const secret = "T000/B000/s3cr3t"
+	body := `{"approval":"never","notify":[{"url":"https://hooks.slack.com/services/` + secret + `"}],` +
+		`"deploy_hook":{"url":"https://deploy.example/hook?key=` + secret + `","secret_ref":"env:DEPLOY_SECRET"}}`
+	if err := os.WriteFile(pol, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.expect(t, exitOK, "admin", []string{"env", "create", "hooked", "--policy", pol}, "environment hooked")
+	for _, args := range [][]string{{"env", "show", "hooked"}, {"env", "policy", "hooked"}, {"env", "list", "--json"}} {
+		out := d.expect(t, exitOK, "ana", args, `"https://hooks.slack.com/…"`, `"https://deploy.example/…"`, `"env:…"`)
+		if strings.Contains(out, secret) || strings.Contains(out, "DEPLOY_SECRET") {
+			t.Errorf("ferry %s shows a non-admin the secrets:\n%s", strings.Join(args, " "), out)
+		}
+		d.expect(t, exitOK, "admin", args, secret, "env:DEPLOY_SECRET")
 	}
 }
