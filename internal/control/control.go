@@ -25,7 +25,7 @@
 //     cleanup.
 //   - A policy's secrets (webhook and deploy hook URLs, the deploy hook's secret
 //     reference; see policy.Policy.Redacted) are for admins: every environment
-//     control returns to someone else has them redacted (SeenBy). The change log
+//     control returns to someone else has them redacted (seenBy). The change log
 //     records policy changes without secrets (policy.Diff), since everyone reads
 //     it; entries recorded before that rule have their URLs reduced to the host
 //     for non-admins.

@@ -126,7 +126,7 @@ func (s *Service) Unfreeze(ctx context.Context, who policy.Identity, name string
 }
 
 // Extend moves an ephemeral environment's expiry to now plus ttl (the policy's
-// ttl when 0), and returns the environment as who may see it (see SeenBy).
+// ttl when 0), and returns the environment as who may see it (see seenBy).
 // Codes: invalid (not ephemeral, bad ttl), not_found, conflict.
 func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, ttl time.Duration) (*environment.Environment, error) {
 	if ttl < 0 {
@@ -144,7 +144,7 @@ func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, 
 		env.ExpiresAt = &expires
 		return "expiry moved to " + stamp(expires), nil
 	})
-	return s.SeenBy(who, env), err
+	return s.seenBy(who, env), err
 }
 
 // saveEnvironment reads an environment and commits a change to it.

@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/environment"
@@ -14,47 +15,43 @@ import (
 )
 
 // Environments returns every environment, by name, as who may see them (see
-// SeenBy).
+// seenBy).
 func (s *Service) Environments(ctx context.Context, who policy.Identity) ([]*environment.Environment, error) {
 	envs, err := s.Store.ListEnvironments(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for i, env := range envs {
-		envs[i] = s.SeenBy(who, env)
+		envs[i] = s.seenBy(who, env)
 	}
 	return envs, nil
 }
 
-// Environment returns an environment as who may see it (see SeenBy). Codes:
+// Environment returns an environment as who may see it (see seenBy). Codes:
 // not_found.
 func (s *Service) Environment(ctx context.Context, who policy.Identity, name string) (*environment.Environment, error) {
 	env, err := s.Store.GetEnvironment(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return s.SeenBy(who, env), nil
+	return s.seenBy(who, env), nil
 }
 
-// SeenBy is env as who may see it: whole for admins; for everyone else a copy
+// seenBy is env as who may see it: whole for admins; for everyone else a copy
 // with the policy's secrets redacted (policy.Policy.Redacted) and every URL in
 // the recorded policy changes reduced to its host, for changes recorded before
 // the change log left secrets out.
-func (s *Service) SeenBy(who policy.Identity, env *environment.Environment) *environment.Environment {
+func (s *Service) seenBy(who policy.Identity, env *environment.Environment) *environment.Environment {
 	if env == nil || s.IsAdmin(who) {
 		return env
 	}
 	seen := *env
 	seen.Policy = env.Policy.Redacted()
-	seen.Changes = make([]environment.Change, len(env.Changes))
-	for i, c := range env.Changes {
+	seen.Changes = slices.Clone(env.Changes)
+	for i, c := range seen.Changes {
 		if strings.HasPrefix(c.What, policyChange) {
-			c.What = policy.RedactText(c.What)
+			seen.Changes[i].What = policy.RedactText(c.What)
 		}
-		seen.Changes[i] = c
-	}
-	if env.Changes == nil {
-		seen.Changes = nil
 	}
 	return &seen
 }
@@ -68,7 +65,7 @@ type Overview struct {
 	Promotions []*promotion.Promotion
 }
 
-// Overview returns an environment, as who may see it (see SeenBy), with its
+// Overview returns an environment, as who may see it (see seenBy), with its
 // newest versions and promotions, at most that many of each. Codes: not_found.
 func (s *Service) Overview(ctx context.Context, who policy.Identity, name string, versions, promotions int) (*Overview, error) {
 	env, err := s.Environment(ctx, who, name)

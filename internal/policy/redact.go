@@ -61,7 +61,8 @@ func redactRef(ref string) string {
 }
 
 // RedactText reduces every http(s) URL in s to its scheme and host (see
-// RedactURL); a URL runs to a space, a quote, a backslash or an angle bracket.
+// RedactURL); a URL runs to a space, a quote or an angle bracket, so that one
+// in JSON whose query holds an escaped "&" (\u0026) is redacted whole.
 // It is for text recorded before policy changes were written without secrets
 // (see Diff).
 func RedactText(s string) string {
@@ -72,7 +73,7 @@ func RedactText(s string) string {
 			b.WriteString(s)
 			return b.String()
 		}
-		end := strings.IndexFunc(s[i:], func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>\`, r) })
+		end := strings.IndexFunc(s[i:], func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>`, r) })
 		if end < 0 {
 			end = len(s) - i
 		}

@@ -64,6 +64,10 @@ func TestRedactText(t *testing.T) {
 	if got := RedactText(in); got != want {
 		t.Errorf("RedactText = %q\nwant %q", got, want)
 	}
+	escaped := `notify: [{"url":"https://hooks.example/x?a=1\u0026token=s3cr3t"}]`
+	if got := RedactText(escaped); got != `notify: [{"url":"https://hooks.example/…"}]` {
+		t.Errorf("RedactText of a URL with an escaped & = %q", got)
+	}
 	if got := RedactText("no links"); got != "no links" {
 		t.Errorf("RedactText changed text without links: %q", got)
 	}
