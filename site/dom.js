@@ -1,6 +1,15 @@
 // Building the page from data without ever parsing it as HTML: every value is a
 // text node or an attribute set through the DOM, and links from data are kept
 // only when they are http(s).
+//
+// Text from data cannot rearrange what a reviewer reads: every string that is not
+// plain printable ASCII goes into its own <bdi>, so right-to-left text inside it
+// cannot reorder what is around it, and the characters that control rather than
+// show (C0 and C1 controls such as ESC, format characters such as the bidi
+// overrides, isolates and marks U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
+// U+061C and the zero-width ones, line and paragraph separators, lone surrogates;
+// the set the CLI escapes) are shown as a marked "⟨U+202E⟩". Tab, newline and
+// carriage return are whitespace in HTML and stay.
 
 // h creates an element with attributes and children. Strings and numbers become
 // text nodes; "on…" attributes are event listeners; false and null are skipped.
@@ -16,12 +25,36 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-// append adds children (nested arrays allowed) to el, as text unless they are nodes.
+// append adds children (nested arrays allowed) to el, as text (see text) unless
+// they are nodes.
 export function append(el, children) {
   for (const child of [children].flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : text(String(child)));
   }
+  return el;
+}
+
+const printableASCII = /^[\x20-\x7e]*$/;
+const controls = /(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+// text is s as a node: a text node when s is printable ASCII, else a <bdi>
+// isolating it, with every control character shown as a marked ⟨U+XXXX⟩.
+export function text(s) {
+  if (printableASCII.test(s)) return document.createTextNode(s);
+  const el = document.createElement('bdi');
+  let last = 0;
+  for (const m of s.matchAll(controls)) {
+    if (m.index > last) el.append(s.slice(last, m.index));
+    const code = 'U+' + m[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const mark = document.createElement('span');
+    mark.className = 'ctl';
+    mark.title = 'an invisible control character, ' + code;
+    mark.textContent = `⟨${code}⟩`;
+    el.append(mark);
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) el.append(s.slice(last));
   return el;
 }
 

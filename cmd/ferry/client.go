@@ -16,6 +16,7 @@ import (
 	"github.com/ferrydev/ferry/internal/apiclient"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/termsafe"
 )
 
 // Exit codes of the commands that wait for a promotion to end.
@@ -81,17 +82,24 @@ type connection struct {
 	awsIAM        *bool
 }
 
+// addConnectionFlags adds --server, --token and --aws-iam. The token's default is
+// read from $FERRY_TOKEN only when the command runs, so that -h, which prints
+// every flag's default, never shows it.
 func addConnectionFlags(fs *flag.FlagSet) connection {
 	return connection{
 		server: fs.String("server", envOr("FERRY_SERVER", "http://127.0.0.1:8080"), "the Ferry server"),
-		token:  fs.String("token", os.Getenv("FERRY_TOKEN"), "the bearer token"),
+		token:  fs.String("token", "", "the bearer token (default $FERRY_TOKEN)"),
 		awsIAM: fs.Bool("aws-iam", os.Getenv("FERRY_AUTH") == "aws-iam", "sign requests with AWS credentials (SigV4) instead of a token"),
 	}
 }
 
 // client builds the API client, loading AWS credentials when asked to sign.
 func (c connection) client(ctx context.Context) (*apiclient.Client, error) {
-	client := apiclient.New(*c.server, *c.token)
+	token := *c.token
+	if token == "" {
+		token = os.Getenv("FERRY_TOKEN")
+	}
+	client := apiclient.New(*c.server, token)
 	if *c.awsIAM {
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -143,34 +151,41 @@ func waitFor(ctx context.Context, c *apiclient.Client, id string, timeout time.D
 // pollInterval is how often waiting commands ask for news.
 const pollInterval = 500 * time.Millisecond
 
-// printPromotion writes a promotion as people read it.
+// printPromotion writes a promotion as people read it, every value from the
+// server escaped for the terminal (termsafe.Text).
 func printPromotion(out io.Writer, v *wire.PromotionView) {
 	p := v.Promotion
-	fmt.Fprintf(out, "promotion %s: %s\n", p.ID, p.State)
+	fmt.Fprintf(out, "promotion %s: %s\n", safe(p.ID), safe(string(p.State)))
 	label := v.Release.Name
 	if label == "" {
 		label = v.Release.ID
 	}
-	fmt.Fprintf(out, "  release    %s into %s (requested by %s via %s)\n", label, p.Target, p.RequestedBy, p.Via)
+	fmt.Fprintf(out, "  release    %s into %s (requested by %s via %s)\n", safe(label), safe(p.Target), safe(p.RequestedBy), safe(string(p.Via)))
 	if p.Summary != nil {
 		s := p.Summary
 		fmt.Fprintf(out, "  plan       %d breaking, %d removed, %d non-breaking, %d added, %d metadata, %d indirect (digest %s)\n",
-			s.Breaking, s.Removed, s.NonBreaking, s.Added, s.Metadata, s.Indirect, p.PlanDigest)
+			s.Breaking, s.Removed, s.NonBreaking, s.Added, s.Metadata, s.Indirect, safe(p.PlanDigest))
 	}
 	if p.State == promotion.AwaitingApproval {
-		fmt.Fprintf(out, "  approval   %d of %d from %s", p.ApprovalCount(), v.Approval.MinApprovals, strings.Join(v.Approval.Approvers, ", "))
+		fmt.Fprintf(out, "  approval   %d of %d from %s", p.ApprovalCount(), v.Approval.MinApprovals, safe(strings.Join(v.Approval.Approvers, ", ")))
 		if v.Approval.ExpiresAt != nil {
 			fmt.Fprintf(out, ", until %s", v.Approval.ExpiresAt.UTC().Format(time.RFC3339))
 		}
 		fmt.Fprintln(out)
 	}
 	for _, a := range p.Approvals {
-		fmt.Fprintf(out, "  %-10s %s at %s %s\n", a.Decision, a.Identity, a.At.UTC().Format(time.RFC3339), a.Comment)
+		fmt.Fprintf(out, "  %-10s %s at %s %s\n", safe(string(a.Decision)), safe(a.Identity), a.At.UTC().Format(time.RFC3339), safe(a.Comment))
 	}
 	if p.Error != "" {
-		fmt.Fprintf(out, "  error      %s\n", p.Error)
+		fmt.Fprintf(out, "  error      %s\n", safe(p.Error))
 	}
 }
+
+// safe is text from a server or a release made safe to print on a terminal:
+// escape sequences and bidi controls are shown escaped, not obeyed. Every
+// command that prints data passes it through safe; JSON output needs not (see
+// internal/termsafe).
+func safe(s string) string { return termsafe.Text(s) }
 
 // printJSON writes v as indented JSON.
 func printJSON(out io.Writer, v any) error {

@@ -37,11 +37,7 @@ func runEnv(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, envUsage)
 		return exitError
 	}
-	commands := map[string]clientCommand{
-		"list": envList(), "show": envShow(), "create": envCreate(), "policy": envPolicy(),
-		"extend": envExtend(), "freeze": envFreeze(), "unfreeze": envUnfreeze(), "delete": envDelete(),
-	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := envCommands()[args[0]]
 	if !ok {
 		if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 			fmt.Fprint(stdout, envUsage)
@@ -52,6 +48,14 @@ func runEnv(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmd.name = "env " + cmd.name
 	return runClient(ctx, cmd, args[1:], stdout, stderr)
+}
+
+// envCommands are ferry env's subcommands, by name.
+func envCommands() map[string]clientCommand {
+	return map[string]clientCommand{
+		"list": envList(), "show": envShow(), "create": envCreate(), "policy": envPolicy(),
+		"extend": envExtend(), "freeze": envFreeze(), "unfreeze": envUnfreeze(), "delete": envDelete(),
+	}
 }
 
 func envList() clientCommand {
@@ -109,7 +113,7 @@ func envCreate() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "environment %s: version %d, approval %s\n", e.Name, e.Version, e.Policy.WithDefaults().Approval)
+			fmt.Fprintf(out, "environment %s: version %d, approval %s\n", safe(e.Name), e.Version, safe(string(e.Policy.WithDefaults().Approval)))
 			return exitOK, nil
 		}}
 }
@@ -147,7 +151,7 @@ func envExtend() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "environment %s expires at %s\n", e.Name, stamp(*e.ExpiresAt))
+			fmt.Fprintf(out, "environment %s expires at %s\n", safe(e.Name), stamp(*e.ExpiresAt))
 			return exitOK, nil
 		}}
 }
@@ -179,7 +183,7 @@ func envFreeze() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "environment %s frozen by %s until %s: %s\n", e.Name, e.Freeze.Owner, stamp(e.Freeze.Until), e.Freeze.Reason)
+			fmt.Fprintf(out, "environment %s frozen by %s until %s: %s\n", safe(e.Name), safe(e.Freeze.Owner), stamp(e.Freeze.Until), safe(e.Freeze.Reason))
 			return exitOK, nil
 		}}
 }
@@ -191,7 +195,7 @@ func envUnfreeze() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "environment %s is not frozen\n", e.Name)
+			fmt.Fprintf(out, "environment %s is not frozen\n", safe(e.Name))
 			return exitOK, nil
 		}}
 }
@@ -202,7 +206,7 @@ func envDelete() clientCommand {
 			if err := c.DeleteEnvironment(ctx, args[0]); err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "environment %s deleted\n", args[0])
+			fmt.Fprintf(out, "environment %s deleted\n", safe(args[0]))
 			return exitOK, nil
 		}}
 }

@@ -6,6 +6,12 @@
 // Exit codes: 0 success; 1 an error (bad input, bad usage); 2 with
 // "plan --detailed-exitcode" when the plan has changes; commands that wait for a
 // promotion: 3 FAILED or ROLLED_BACK, 4 REJECTED, 5 EXPIRED, 6 CANCELLED.
+//
+// Text from a server or a release (names, kinds, column types, messages,
+// comments, reasons, error messages) is printed escaped by internal/termsafe, so
+// escape sequences and bidi controls show instead of acting; --json output is
+// the server's JSON. The token's default is read from $FERRY_TOKEN when a command
+// runs, not when its flags are declared, so -h never prints it.
 package main
 
 import (

@@ -132,9 +132,10 @@ func label(path string, r *release.Release, id string) string {
 	return fmt.Sprintf("%s (%s)", path, r.Label(id))
 }
 
-// fail prints err as one line and returns the error exit code.
+// fail prints err as one line and returns the error exit code. A server's error
+// can quote data (a freeze's reason, a name), so it is escaped like data.
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "ferry: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+	fmt.Fprintf(stderr, "ferry: %s\n", safe(strings.ReplaceAll(err.Error(), "\n", " ")))
 	return exitError
 }
 

@@ -28,7 +28,7 @@ func addWaitFlags(fs *flag.FlagSet, w *waitFlags) {
 // started prints a started promotion once it is planned, and waits for it to end
 // when asked.
 func started(ctx context.Context, c *apiclient.Client, p *promotion.Promotion, w waitFlags, out io.Writer) (int, error) {
-	fmt.Fprintf(out, "promotion %s started: %s into %s\n  %s/#/promotions/%s\n", p.ID, p.ReleaseID, p.Target, c.Server, p.ID)
+	fmt.Fprintf(out, "promotion %s started: %s into %s\n  %s/#/promotions/%s\n", safe(p.ID), safe(p.ReleaseID), safe(p.Target), c.Server, safe(p.ID))
 	if *w.wait {
 		return waitFor(ctx, c, p.ID, *w.timeout, out)
 	}
@@ -140,22 +140,22 @@ func board(ctx context.Context, c *apiclient.Client, asJSON bool, out io.Writer)
 	for _, e := range envs {
 		rel, since, lock, freeze := "-", "-", "-", "-"
 		if e.Current != nil {
-			rel, since = short(e.Current.ReleaseID), stamp(e.Current.At)
+			rel, since = safe(short(e.Current.ReleaseID)), stamp(e.Current.At)
 		}
 		if e.Lock != nil {
-			lock = e.Lock.Holder
+			lock = safe(e.Lock.Holder)
 		}
 		if e.Freeze != nil {
 			freeze = stamp(e.Freeze.Until)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", e.Name, e.Version, rel, since, lock, freeze)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", safe(e.Name), e.Version, rel, since, lock, freeze)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\n%d promotion(s) awaiting approval\n", len(pending))
 	for _, p := range pending {
-		fmt.Fprintf(out, "  %s into %s, requested by %s at %s\n", p.ID, p.Target, p.RequestedBy, stamp(p.CreatedAt))
+		fmt.Fprintf(out, "  %s into %s, requested by %s at %s\n", safe(p.ID), safe(p.Target), safe(p.RequestedBy), stamp(p.CreatedAt))
 	}
 	return nil
 }
@@ -186,7 +186,7 @@ func decideCommand(d promotion.Decision) clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "%s: %d of %d approval(s) recorded\n", p.ID, p.ApprovalCount(), v.Approval.MinApprovals)
+			fmt.Fprintf(out, "%s: %d of %d approval(s) recorded\n", safe(p.ID), p.ApprovalCount(), v.Approval.MinApprovals)
 			return exitOK, nil
 		}}
 }
@@ -199,7 +199,7 @@ func cancelCommand() clientCommand {
 			if err != nil {
 				return exitError, err
 			}
-			fmt.Fprintf(out, "promotion %s: %s\n", p.ID, p.State)
+			fmt.Fprintf(out, "promotion %s: %s\n", safe(p.ID), safe(string(p.State)))
 			return exitOK, nil
 		}}
 }
@@ -241,7 +241,7 @@ func historyCommand() clientCommand {
 			tw := newTable(out)
 			fmt.Fprintln(tw, "VERSION\tAT\tKIND\tRELEASE\tBY\tPROMOTION\tREASON")
 			for _, e := range h.History {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Version, stamp(e.At), e.Kind, short(e.ReleaseID), e.By, e.PromotionID, e.Reason)
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Version, stamp(e.At), safe(string(e.Kind)), safe(short(e.ReleaseID)), safe(e.By), safe(e.PromotionID), safe(e.Reason))
 			}
 			return exitOK, tw.Flush()
 		}}

@@ -23,6 +23,12 @@
 //     create, delete, freeze and unfreeze environments and change policies;
 //     anyone signed in may extend an ephemeral environment, which only delays its
 //     cleanup.
+//   - A policy's secrets (webhook and deploy hook URLs, the deploy hook's secret
+//     reference; see policy.Policy.Redacted) are for admins: every environment
+//     control returns to someone else has them redacted (seenBy). The change log
+//     records policy changes without secrets (policy.Diff), since everyone reads
+//     it; entries recorded before that rule have their URLs reduced to the host
+//     for non-admins.
 //   - A rejection needs a reason: a reject without a comment is invalid. A
 //     comment is at most MaxComment bytes; the promotion view tells the page.
 //   - What the promotion view says the caller may do (decide, cancel) comes from

@@ -58,6 +58,10 @@ func (s *Service) SetPolicy(ctx context.Context, who policy.Identity, name strin
 	return s.saveEnvironment(ctx, name, who, setPolicy(pol))
 }
 
+// policyChange starts the recorded change of a policy; policy.Diff writes the rest,
+// without secrets.
+const policyChange = "policy: "
+
 // setPolicy is the change to pol, described field by field; a policy that
 // changes nothing is no change.
 func setPolicy(pol policy.Policy) func(*environment.Environment) (string, error) {
@@ -70,7 +74,7 @@ func setPolicy(pol policy.Policy) func(*environment.Environment) (string, error)
 		if err := env.Validate(); err != nil {
 			return "", err
 		}
-		return "policy: " + strings.Join(changed, "; "), nil
+		return policyChange + strings.Join(changed, "; "), nil
 	}
 }
 
@@ -122,13 +126,14 @@ func (s *Service) Unfreeze(ctx context.Context, who policy.Identity, name string
 }
 
 // Extend moves an ephemeral environment's expiry to now plus ttl (the policy's
-// ttl when 0). Codes: invalid (not ephemeral, bad ttl), not_found, conflict.
+// ttl when 0), and returns the environment as who may see it (see seenBy).
+// Codes: invalid (not ephemeral, bad ttl), not_found, conflict.
 func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, ttl time.Duration) (*environment.Environment, error) {
 	if ttl < 0 {
 		return nil, fault.Errorf(fault.Invalid, "ttl: %s is negative", ttl)
 	}
 	now := s.Now()
-	return s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
+	env, err := s.saveEnvironment(ctx, name, who, func(env *environment.Environment) (string, error) {
 		if !env.Ephemeral {
 			return "", fault.Errorf(fault.Invalid, "environment %s is not ephemeral: it does not expire", name)
 		}
@@ -139,6 +144,7 @@ func (s *Service) Extend(ctx context.Context, who policy.Identity, name string, 
 		env.ExpiresAt = &expires
 		return "expiry moved to " + stamp(expires), nil
 	})
+	return s.seenBy(who, env), err
 }
 
 // saveEnvironment reads an environment and commits a change to it.

@@ -2,6 +2,8 @@ package control
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
@@ -12,14 +14,46 @@ import (
 	"github.com/ferrydev/ferry/internal/store"
 )
 
-// Environments returns every environment, by name.
-func (s *Service) Environments(ctx context.Context) ([]*environment.Environment, error) {
-	return s.Store.ListEnvironments(ctx)
+// Environments returns every environment, by name, as who may see them (see
+// seenBy).
+func (s *Service) Environments(ctx context.Context, who policy.Identity) ([]*environment.Environment, error) {
+	envs, err := s.Store.ListEnvironments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i, env := range envs {
+		envs[i] = s.seenBy(who, env)
+	}
+	return envs, nil
 }
 
-// Environment returns an environment. Codes: not_found.
-func (s *Service) Environment(ctx context.Context, name string) (*environment.Environment, error) {
-	return s.Store.GetEnvironment(ctx, name)
+// Environment returns an environment as who may see it (see seenBy). Codes:
+// not_found.
+func (s *Service) Environment(ctx context.Context, who policy.Identity, name string) (*environment.Environment, error) {
+	env, err := s.Store.GetEnvironment(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.seenBy(who, env), nil
+}
+
+// seenBy is env as who may see it: whole for admins; for everyone else a copy
+// with the policy's secrets redacted (policy.Policy.Redacted) and every URL in
+// the recorded policy changes reduced to its host, for changes recorded before
+// the change log left secrets out.
+func (s *Service) seenBy(who policy.Identity, env *environment.Environment) *environment.Environment {
+	if env == nil || s.IsAdmin(who) {
+		return env
+	}
+	seen := *env
+	seen.Policy = env.Policy.Redacted()
+	seen.Changes = slices.Clone(env.Changes)
+	for i, c := range seen.Changes {
+		if strings.HasPrefix(c.What, policyChange) {
+			seen.Changes[i].What = policy.RedactText(c.What)
+		}
+	}
+	return &seen
 }
 
 // Overview is an environment with its recent past.
@@ -31,10 +65,10 @@ type Overview struct {
 	Promotions []*promotion.Promotion
 }
 
-// Overview returns an environment with its newest versions and promotions, at
-// most that many of each. Codes: not_found.
-func (s *Service) Overview(ctx context.Context, name string, versions, promotions int) (*Overview, error) {
-	env, err := s.Store.GetEnvironment(ctx, name)
+// Overview returns an environment, as who may see it (see seenBy), with its
+// newest versions and promotions, at most that many of each. Codes: not_found.
+func (s *Service) Overview(ctx context.Context, who policy.Identity, name string, versions, promotions int) (*Overview, error) {
+	env, err := s.Environment(ctx, who, name)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,10 @@
 // The secret is named by a reference, never stored in the policy: "env:NAME" reads
 // the environment variable NAME (in AWS the template can fill it from Secrets
 // Manager with a dynamic reference).
+//
+// Errors end up in the promotion's record, which everyone reads: they name the
+// hook by its host only (a hook's path or query may be its credential) and do not
+// repeat the secret reference, which only admins see.
 package deployhook
 
 import (
@@ -18,9 +22,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 	"time"
@@ -95,7 +101,7 @@ func (c *Client) post(ctx context.Context, url string, secret, body []byte, key 
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return false, err
+		return false, errors.New("deploy hook: its URL does not parse")
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "ferry-deploy-hook")
@@ -103,25 +109,29 @@ func (c *Client) post(ctx context.Context, url string, secret, body []byte, key 
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("deploy hook %s: %w", url, err)
+		var urlErr *neturl.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err // without the URL
+		}
+		return true, fmt.Errorf("deploy hook at %s: %w", req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	if resp.StatusCode/100 == 2 {
 		return false, nil
 	}
-	return resp.StatusCode >= 500, fmt.Errorf("deploy hook %s answered %d: %s", url, resp.StatusCode, strings.TrimSpace(string(excerpt)))
+	return resp.StatusCode >= 500, fmt.Errorf("deploy hook at %s answered %d: %s", req.URL.Host, resp.StatusCode, strings.TrimSpace(string(excerpt)))
 }
 
 // Secret resolves a secret reference.
 func Secret(ref string) ([]byte, error) {
 	name, ok := strings.CutPrefix(ref, "env:")
 	if !ok {
-		return nil, fmt.Errorf("secret reference %q: use env:NAME", ref)
+		return nil, errors.New("the deploy hook's secret reference is not a reference: use env:NAME")
 	}
 	v, found := os.LookupEnv(name)
 	if !found || v == "" {
-		return nil, fmt.Errorf("secret reference %q: environment variable %s is not set", ref, name)
+		return nil, errors.New("the environment variable the deploy hook's secret reference names is not set")
 	}
 	return []byte(v), nil
 }

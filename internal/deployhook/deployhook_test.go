@@ -105,3 +105,33 @@ func TestSecret(t *testing.T) {
 		t.Errorf("bare value: %v", err)
 	}
 }
+
+// TestErrorsKeepSecrets checks that no error repeats a hook's path or query, or
+// a secret reference: they end up where everyone reads them.
+func TestErrorsKeepSecrets(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	const secret = "s3cr3t-path"
+	for name, url := range map[string]string{
+		"an answer":     srv.URL + "/hooks/" + secret + "?token=" + secret,
+		"no connection": closed.URL + "/hooks/" + secret,
+		"no URL":        "::/" + secret,
+	} {
+		c := client()
+		c.Attempts = 1
+		err := c.Post(context.Background(), url, []byte("k"), []byte("{}"), "p1")
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: error %v, want one without the hook's path", name, err)
+		}
+	}
+	t.Setenv("FERRY_TEST_HOOK_SECRET", "")
+	for _, ref := range []string{"plain-" + secret, "env:" + secret} {
+		if _, err := Secret(ref); err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("Secret(%q): error %v, want one without the reference", ref, err)
+		}
+	}
+}

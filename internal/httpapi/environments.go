@@ -16,8 +16,8 @@ const (
 	recentPromotions = 10
 )
 
-func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	envs, err := s.Control.Environments(r.Context())
+func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
+	envs, err := s.Control.Environments(r.Context(), who)
 	if err != nil {
 		return err
 	}
@@ -27,8 +27,8 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ poli
 	return writeJSON(w, http.StatusOK, wire.EnvironmentList{Environments: envs})
 }
 
-func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	o, err := s.Control.Overview(r.Context(), r.PathValue("name"), recentVersions, recentPromotions)
+func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
+	o, err := s.Control.Overview(r.Context(), who, r.PathValue("name"), recentVersions, recentPromotions)
 	if err != nil {
 		return err
 	}
@@ -96,8 +96,8 @@ func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, who p
 	return nil
 }
 
-func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	env, err := s.Control.Environment(r.Context(), r.PathValue("name"))
+func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
+	env, err := s.Control.Environment(r.Context(), who, r.PathValue("name"))
 	if err != nil {
 		return err
 	}

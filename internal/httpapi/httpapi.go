@@ -19,6 +19,10 @@
 //     responses are not cached.
 //   - A promotion's task token is never part of a response: the promotion's JSON
 //     form has no field for it.
+//   - An environment or policy is answered as the caller may see it: control
+//     redacts the policy's secrets (webhook and deploy hook URLs, the secret
+//     reference) for everyone but admins. The promotion view carries only the
+//     approval rules, none of them secret.
 package httpapi
 
 import (

@@ -41,7 +41,7 @@ func (n *Notifier) Send(ctx context.Context, url string, m Message) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return errors.New("notifying: the webhook's URL does not parse") // the error would repeat it
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := n.HTTP.Do(req)

@@ -31,6 +31,9 @@ func TestSend(t *testing.T) {
 	if err := n.Send(context.Background(), "http://127.0.0.1:1/services/T1/secret", Message{Text: "x"}); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("an unreachable webhook: %v (must fail, naming only the host)", err)
 	}
+	if err := n.Send(context.Background(), "::/services/T1/secret", Message{Text: "x"}); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a webhook URL that does not parse: %v (must fail without repeating it)", err)
+	}
 }
 
 func TestOutcome(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/termsafe"
 )
 
 func writeMarkdown(out io.Writer, p *plan.Plan, opts Options) error {
@@ -16,7 +17,7 @@ func writeMarkdown(out io.Writer, p *plan.Plan, opts Options) error {
 		fmt.Fprintf(w, "Target **%s**, version %d.\n\n", mdText(p.Target), p.BaseVersion)
 	}
 	if p.Summary.Changed() == 0 {
-		fmt.Fprintf(w, "No changes: %d nodes unchanged.\n\n<sub>Digest `%s`</sub>\n", p.Summary.Unchanged, p.Digest)
+		fmt.Fprintf(w, "No changes: %d nodes unchanged.\n\n<sub>Digest %s</sub>\n", p.Summary.Unchanged, mdCode(p.Digest))
 		return w.Flush()
 	}
 	s := p.Summary
@@ -62,7 +63,7 @@ func writeMarkdown(out io.Writer, p *plan.Plan, opts Options) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "\n</details>")
 	}
-	fmt.Fprintf(w, "\n<sub>Digest `%s`</sub>\n", p.Digest)
+	fmt.Fprintf(w, "\n<sub>Digest %s</sub>\n", mdCode(p.Digest))
 	return w.Flush()
 }
 
@@ -73,11 +74,18 @@ var mdEscaper = strings.NewReplacer(
 	"#", `\#`, "~", `\~`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ",
 )
 
-func mdText(s string) string { return mdEscaper.Replace(s) }
+func mdText(s string) string { return mdEscaper.Replace(inert(s)) }
+
+// inert is s on one line with its control and bidi characters escaped
+// (termsafe.Text), so that a pull-request comment shows them rather than obeys
+// them.
+func inert(s string) string {
+	return termsafe.Text(strings.NewReplacer("\n", " ", "\r", " ").Replace(s))
+}
 
 // mdCode writes s as inline code, with a fence longer than any backtick run in s.
 func mdCode(s string) string {
-	s = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+	s = strings.ReplaceAll(inert(s), "|", `\|`)
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"

@@ -8,6 +8,14 @@
 // impacted names after MaxNamesInline; in Markdown, which must fit a pull-request
 // comment (65,536 characters on GitHub), a category with more than CollapseAfter
 // changes goes into a collapsed <details> block and shows at most MaxRows of them.
+//
+// Everything a plan holds comes from a release someone wrote: names, kinds,
+// column types, spec and metadata keys. Text and Markdown print every such value
+// escaped by internal/termsafe, so an escape sequence or a bidi control shows as
+// \x1b or \u202e instead of acting; the colours of text output are added around
+// the escaped values. Markdown also puts each value on one line and escapes its own
+// punctuation. JSON is for programs and escapes control characters itself; bidi
+// characters stay as they are there.
 package planfmt
 
 import (

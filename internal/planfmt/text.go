@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/termsafe"
 )
 
 // ANSI styles for text output.
@@ -36,15 +37,15 @@ func writeText(out io.Writer, p *plan.Plan, opts Options) error {
 		}
 		return code + s + reset
 	}
-	plain := func(s string) string { return s }
+	safe := termsafe.Text
 
-	fmt.Fprintf(w, "%s %s → %s\n", style("Plan:", bold), opts.Base, opts.Candidate)
+	fmt.Fprintf(w, "%s %s → %s\n", style("Plan:", bold), safe(opts.Base), safe(opts.Candidate))
 	if p.Target != "" {
-		fmt.Fprintf(w, "Target: %s (version %d)\n", p.Target, p.BaseVersion)
+		fmt.Fprintf(w, "Target: %s (version %d)\n", safe(p.Target), p.BaseVersion)
 	}
 	if p.Summary.Changed() == 0 {
 		fmt.Fprintf(w, "\nNo changes: %d nodes unchanged.\n", p.Summary.Unchanged)
-		fmt.Fprintf(w, "\nDigest: %s\n", p.Digest)
+		fmt.Fprintf(w, "\nDigest: %s\n", safe(p.Digest))
 		return w.Flush()
 	}
 	groups := byCategory(p)
@@ -56,11 +57,11 @@ func writeText(out io.Writer, p *plan.Plan, opts Options) error {
 		m := marks[cat]
 		fmt.Fprintf(w, "\n%s\n", style(fmt.Sprintf("%s (%d)", title[cat], len(changes)), bold+m.color))
 		for _, c := range changes {
-			fmt.Fprintf(w, "  %s %s %s\n", style(m.sign, m.color), c.Node, style(c.Kind, dim))
-			for _, line := range detailLines(c, plain, plain) {
+			fmt.Fprintf(w, "  %s %s %s\n", style(m.sign, m.color), safe(c.Node), style(safe(c.Kind), dim))
+			for _, line := range detailLines(c, safe, safe) {
 				fmt.Fprintf(w, "      %s\n", line)
 			}
-			if line := impactLine(c, plain); line != "" {
+			if line := impactLine(c, safe); line != "" {
 				fmt.Fprintf(w, "      %s\n", style(line, red))
 			}
 		}
@@ -71,13 +72,13 @@ func writeText(out io.Writer, p *plan.Plan, opts Options) error {
 			shown = shown[:MaxNamesInline]
 		}
 		fmt.Fprintf(w, "\n%s\n  %s", style(fmt.Sprintf("Unchanged but rebuilt downstream of breaking changes (%d)", n), bold),
-			joinQuoted(shown, plain))
+			joinQuoted(shown, safe))
 		if n > len(shown) {
 			fmt.Fprintf(w, " and %d more", n-len(shown))
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n%s %s.\n", style("Summary:", bold), summaryLine(p.Summary))
-	fmt.Fprintf(w, "Digest: %s\n", p.Digest)
+	fmt.Fprintf(w, "Digest: %s\n", safe(p.Digest))
 	return w.Flush()
 }

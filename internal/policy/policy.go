@@ -3,12 +3,18 @@
 // run, and what happens on failure; docs/concepts.md describes every field.
 // Policies are stored server-side with the environment and changed only by admins.
 //
+// Some fields are secrets: the notification webhooks' URLs, the deploy hook's URL
+// and its secret reference (see Policy.Redacted). Only admins see them whole;
+// Diff, which writes the change log everyone reads, records them redacted; and
+// Validate's errors name such a field without repeating its value.
+//
 // This package defines the stored form, its defaults and its validation; the
 // pipeline evaluates it.
 package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -136,7 +142,7 @@ func (p Policy) Validate() error {
 			return fault.Errorf(fault.Invalid, "smoke[%d].name: is required", i)
 		}
 		if err := checkURL(s.URL, false); err != nil {
-			return fault.Errorf(fault.Invalid, "smoke[%d].url: %v", i, err)
+			return fault.Errorf(fault.Invalid, "smoke[%d].url: %q %v", i, s.URL, err)
 		}
 		if s.Retries < 0 || s.Timeout < 0 || s.RetryDelay < 0 {
 			return fault.Errorf(fault.Invalid, "smoke[%d]: retries, timeout and retry_delay must not be negative", i)
@@ -144,7 +150,7 @@ func (p Policy) Validate() error {
 	}
 	if p.DeployHook != nil {
 		if err := checkURL(p.DeployHook.URL, true); err != nil {
-			return fault.Errorf(fault.Invalid, "deploy_hook.url: %v", err)
+			return fault.Errorf(fault.Invalid, "deploy_hook.url: the URL %v (a secret, not repeated here)", err)
 		}
 		if p.DeployHook.SecretRef == "" {
 			return fault.Errorf(fault.Invalid, "deploy_hook.secret_ref: is required")
@@ -152,7 +158,7 @@ func (p Policy) Validate() error {
 	}
 	for i, w := range p.Notify {
 		if err := checkURL(w.URL, false); err != nil {
-			return fault.Errorf(fault.Invalid, "notify[%d].url: %v", i, err)
+			return fault.Errorf(fault.Invalid, "notify[%d].url: the URL %v (a secret, not repeated here)", i, err)
 		}
 	}
 	return nil
@@ -168,14 +174,15 @@ func hasGroup(approvers []string) bool {
 }
 
 // checkURL accepts absolute http(s) URLs; httpsOnly refuses plain http except to
-// loopback, for local runs and tests.
+// loopback, for local runs and tests. The error does not repeat the URL: callers
+// add it where it is not a secret.
 func checkURL(raw string, httpsOnly bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+		return errors.New("is not an absolute http(s) URL")
 	}
 	if httpsOnly && u.Scheme != "https" && u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1" {
-		return fmt.Errorf("%q must use https", raw)
+		return errors.New("must use https")
 	}
 	return nil
 }
@@ -207,9 +214,12 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // Diff lists the fields that differ between two policies, as
 // "field: old → new" with the values in JSON, each shortened to a line; for the
-// record of who changed what.
+// record of who changed what. The record is history anyone may read, so the values
+// are those of the Redacted policies; a field whose change lies only in its
+// secrets reads "field: changed (its secrets are not recorded)".
 func Diff(old, cur Policy) []string {
-	a, b := fields(old), fields(cur)
+	fullA, fullB := fields(old), fields(cur)
+	a, b := fields(old.Redacted()), fields(cur.Redacted())
 	keys := make([]string, 0, len(a)+len(b))
 	for k := range a {
 		keys = append(keys, k)
@@ -222,7 +232,11 @@ func Diff(old, cur Policy) []string {
 	slices.Sort(keys)
 	var out []string
 	for _, k := range keys {
-		if string(a[k]) != string(b[k]) {
+		switch {
+		case string(fullA[k]) == string(fullB[k]):
+		case string(a[k]) == string(b[k]):
+			out = append(out, k+": changed (its secrets are not recorded)")
+		default:
 			out = append(out, fmt.Sprintf("%s: %s → %s", k, shorten(a[k]), shorten(b[k])))
 		}
 	}

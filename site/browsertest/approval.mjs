@@ -151,6 +151,7 @@ const scenarios = {
     await second.page.keyboard.press('Enter');
     await second.page.locator('#confirm').waitFor();
     await second.page.keyboard.press('Enter');
+    await second.page.getByText('Your approval is recorded.').waitFor(); // before a reload cancels the request
     await waitForState(second.page, 'SUCCEEDED');
     await shot(second.page, '07-two-of-two');
     assert.deepEqual([...first.problems, ...second.problems], []);
@@ -191,11 +192,65 @@ const scenarios = {
     await page.click('#reject');
     assert.match(await page.locator('#confirm-q').textContent(), /Reject the promotion into qa\?/);
     await page.click('#confirm');
+    await page.getByText('Your rejection is recorded.').waitFor(); // before a reload cancels the request
     await waitForState(page, 'REJECTED');
     await page.getByText('no: ' + payload).first().waitFor();
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'a payload ran');
     assert.equal(await page.locator('main img, main script, main svg').count(), 0, 'data became markup');
     await shot(page, '08-rejected');
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+
+  async 'escape sequences and bidi controls are shown, not obeyed'() {
+    await api('admin', 'PUT', '/environments/qa-bidi', { policy: { approval: 'breaking', approvers: ['ana'] } });
+    const hostile = '\u001b[2J\u001b]8;;http://evil\u0007click\u202eevil\u2066';
+    const first = await api('ci', 'POST', '/releases', { name: 'b1', nodes: [{ name: 'orders', kind: 'model', columns: [{ name: 'id', type: 'int' }] }] });
+    const p1 = await api('ci', 'POST', '/promotions', { environment: 'qa-bidi', release_id: first.id });
+    await until('the first release', async () => (await api('ana', 'GET', '/promotions/' + p1.id)).promotion.state === 'SUCCEEDED');
+    const rel = await api('ci', 'POST', '/releases', {
+      name: 'b2 ' + hostile + ' שלום 2',
+      source: { commit: 'abc123', message: 'fix ' + hostile, author: 'eve' + hostile },
+      checks: [{ name: 'tests ' + hostile, status: 'passed' }],
+      nodes: [{ name: 'orders', kind: 'view' + hostile, columns: [{ name: 'id', type: 'bigint' + hostile }, { name: 'note' + hostile, type: 'text' + hostile }] }],
+    });
+    const p = await api('ci', 'POST', '/promotions', { environment: 'qa-bidi', release_id: rel.id });
+    const { page, context, problems } = await open();
+    await signIn(page, 'ana');
+    await page.goto(`${base}/#/promotions/${p.id}`);
+    await until('approval', async () => {
+      await page.reload();
+      return (await page.locator('#approve').count()) > 0;
+    });
+    await page.locator('.change summary').first().click();
+    await page.getByText('Columns added').waitFor();
+    const shown = '⟨U+001B⟩[2J⟨U+001B⟩]8;;http://evil⟨U+0007⟩click⟨U+202E⟩evil⟨U+2066⟩';
+    for (const text of ['b2 ' + shown, 'fix ' + shown, 'tests ' + shown, 'model → view' + shown, 'note' + shown]) {
+      assert.ok((await page.getByText(text, { exact: false }).count()) > 0, 'not shown with visible markers: ' + text);
+    }
+    const raw = await page.evaluate(() => /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/.test(document.body.textContent));
+    assert.equal(raw, false, 'a control character reached the page as it is');
+    assert.ok((await page.locator('main .ctl').count()) >= 20, 'the markers are not marked');
+    assert.equal(await page.locator('main a[href*="evil"]').count(), 0, 'a link was made from an escape sequence');
+    // Each value is isolated: what follows the release's name stays to its right.
+    const order = await page.evaluate(() => {
+      const dd = [...document.querySelectorAll('main dt')].find((d) => d.textContent === 'Release').nextElementSibling;
+      const name = dd.firstElementChild;
+      const code = dd.querySelector('code');
+      return { isolated: name.textContent.startsWith('b2 ') && getComputedStyle(name).unicodeBidi === 'isolate',
+        inOrder: name.getBoundingClientRect().right <= code.getBoundingClientRect().left + 1 };
+    });
+    assert.deepEqual(order, { isolated: true, inOrder: true }, 'the release name is not isolated, or what follows it moved');
+    await shot(page, '11-control-characters');
+    await page.fill('#comment', 'fine ' + hostile);
+    await page.click('#approve');
+    await page.click('#confirm');
+    await page.getByText('Your approval is recorded.').waitFor();
+    await waitForState(page, 'SUCCEEDED');
+    await page.locator('.decisions').getByText('fine ' + shown).waitFor();
+    await api('admin', 'POST', '/environments/qa-bidi/freeze', { reason: 'audit ' + hostile, until: new Date(Date.now() + 3600e3).toISOString() });
+    await page.goto(base + '/#/environments/qa-bidi');
+    await page.locator('#changes').getByText('audit ' + shown, { exact: false }).waitFor();
     assert.deepEqual(problems, []);
     await context.close();
   },
@@ -251,7 +306,7 @@ const scenarios = {
     const searched = Date.now() - t1;
     await page.locator('.change summary').first().click();
     await page.getByText('model → view').waitFor();
-    await shot(page, '11-large-plan');
+    await shot(page, '12-large-plan');
     console.log(`     5,000 changes: page drawn in ${opened} ms, search answered in ${searched} ms (including the 80 ms debounce)`);
     assert.deepEqual(problems, []);
     await context.close();
@@ -264,17 +319,17 @@ const scenarios = {
     await page.locator('#environments').getByRole('link', { name: 'staging' }).click();
     await page.locator('#history').waitFor();
     assert.ok((await page.locator('#history tbody tr').count()) >= 2);
-    await shot(page, '12-environment-phone');
+    await shot(page, '13-environment-phone');
     await page.goto(base + '/#/environments/qa');
     await page.locator('#changes').getByText('admin: created').waitFor();
     await page.goto(base + '/#/environments');
     await page.locator('#environments').waitFor();
-    await shot(page, '13-environments-phone');
+    await shot(page, '14-environments-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     assert.equal(overflow, false, 'the page is wider than a phone screen');
     await page.goto(base + '/#/promotions/demo-v1.4.0-staging');
     await page.locator('#plan-list').waitFor();
-    await shot(page, '14-promotion-phone');
+    await shot(page, '15-promotion-phone');
     assert.deepEqual(problems, []);
     await context.close();
   },
