@@ -7,6 +7,10 @@
 // through the AWS SDK's Step Functions client, as they reach Step Functions in AWS.
 //
 // It also runs the cleanup (expired environments, stale locks) on a schedule.
+//
+// The listener bounds the size of request headers and how long a request may take
+// to arrive and a connection may idle (server.go); the API adds its own bounds on
+// bodies.
 package local
 
 import (
@@ -132,7 +136,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	mux := http.NewServeMux()
 	mux.Handle("POST /sfn", s.Emulator.Handler())
 	mux.Handle("/", api.Handler())
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.server = newServer(mux)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	go func() {
