@@ -22,7 +22,7 @@ func (s *Store) Deployment(_ context.Context, env string, version int64) ([]envi
 
 // PutRelease implements store.Store.
 func (s *Store) PutRelease(_ context.Context, r *release.Release) error {
-	data, err := compressed(store.EncodeRelease(r), nil)
+	data, err := store.CompressRelease(r)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,10 @@
 //     "internal error".
 //   - Every /api route needs an identity (401 without). GET never changes state.
 //   - Request bodies are limited (MaxBody, MaxReleaseBody for releases), unknown
-//     fields and trailing data are refused.
+//     fields and trailing data are refused. A body must arrive within
+//     BodyTimeout (ReleaseBodyTimeout for releases) of the handler's start, else
+//     408 and the connection is closed. A release is read into one buffer of its
+//     declared length and dropped once parsed (see putRelease).
 //   - Lists are paginated with limit and page_token; page_token is opaque. A
 //     state filter on an environment's promotions applies within each page, so a
 //     page may hold fewer than limit.
@@ -26,12 +29,14 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/fault"
@@ -42,10 +47,15 @@ import (
 	"github.com/ferrydev/ferry/internal/store"
 )
 
-// Request body limits.
+// Bounds on what a request may ask of the server (docs/security.md lists them
+// all): bodies of at most MaxBody bytes, MaxReleaseBody for a release, and
+// releases of at most MaxReleaseNodes nodes, the size the plan engine is measured
+// at (make bench). Beyond a bound the request is refused, naming it, before the
+// work is attempted.
 const (
-	MaxBody        = 1 << 20
-	MaxReleaseBody = 64 << 20
+	MaxBody         = 1 << 20
+	MaxReleaseBody  = 64 << 20
+	MaxReleaseNodes = 100_000
 )
 
 // ContentSecurityPolicy is sent with every response: scripts, styles and data
@@ -60,6 +70,10 @@ type Server struct {
 	// Site serves the page's files at /; nil serves none.
 	Site http.Handler
 	Log  *slog.Logger
+	// BodyTimeout and ReleaseBodyTimeout bound how long a request body, and a
+	// release upload's, may take to arrive (DefaultBodyTimeout and
+	// DefaultReleaseBodyTimeout when 0).
+	BodyTimeout, ReleaseBodyTimeout time.Duration
 
 	planCache   *cache[string, *plan.Plan]
 	headerCache *cache[string, wire.ReleaseHeader]
@@ -73,8 +87,9 @@ func (s *Server) Handler() http.Handler {
 	s.planCache = newCache[string, *plan.Plan](cacheSize)
 	s.headerCache = newCache[string, wire.ReleaseHeader](cacheSize)
 	mux := http.NewServeMux()
+	bodyTimeout, releaseTimeout := cmp.Or(s.BodyTimeout, DefaultBodyTimeout), cmp.Or(s.ReleaseBodyTimeout, DefaultReleaseBodyTimeout)
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
-		mux.Handle(pattern, s.authenticated(h))
+		mux.Handle(pattern, s.authenticated(h, bodyTimeout))
 	}
 	api("GET /api/me", s.me)
 	api("GET /api/promotions", s.listPromotions)
@@ -95,7 +110,7 @@ func (s *Server) Handler() http.Handler {
 	api("POST /api/environments/{name}/freeze", s.freeze)
 	api("POST /api/environments/{name}/unfreeze", s.unfreeze)
 	api("POST /api/environments/{name}/rollback", s.rollback)
-	api("POST /api/releases", s.putRelease)
+	mux.Handle("POST /api/releases", s.authenticated(s.putRelease, releaseTimeout))
 	api("GET /api/releases/{id}", s.getRelease)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fault.Errorf(fault.NotFound, "no API route %s %s", r.Method, r.URL.Path))
@@ -130,9 +145,12 @@ func secured(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, policy.Identity) error) http.Handler {
+// authenticated serves an API route: it gives the request's body bodyTimeout to
+// arrive, identifies the caller, runs h and answers h's error.
+func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, policy.Identity) error, bodyTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		timedBody(w, r, bodyTimeout)
 		who, err := s.Auth.Identify(r)
 		if err == nil {
 			err = h(w, r, who)
@@ -159,10 +177,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body.Error.Code, body.Error.Message = fault.ErrorCode(err), fault.ErrorMessage(err)
 	code := status[body.Error.Code]
 	var tooLarge *http.MaxBytesError
+	var late *BodyTimeoutError
 	switch {
 	case errors.As(err, &tooLarge):
 		code, body.Error.Code = http.StatusRequestEntityTooLarge, fault.Invalid
-		body.Error.Message = fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)
+		body.Error.Message = fmt.Sprintf("the request body is larger than %d bytes (%d MiB), the limit for this request", tooLarge.Limit, tooLarge.Limit>>20)
+	case errors.As(err, &late):
+		code, body.Error.Code, body.Error.Message = http.StatusRequestTimeout, fault.Invalid, late.Error()
+		w.Header().Set("Connection", "close")
 	case code == 0 || code == http.StatusInternalServerError:
 		code = http.StatusInternalServerError
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
@@ -187,8 +209,7 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		if bodyError(err) {
 			return err
 		}
 		if errors.Is(err, io.EOF) {
@@ -196,7 +217,9 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 		}
 		return fault.Errorf(fault.Invalid, "request body: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := dec.Token(); bodyError(err) {
+		return err
+	} else if !errors.Is(err, io.EOF) {
 		return fault.Errorf(fault.Invalid, "request body: data after the JSON object")
 	}
 	return nil

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,18 +18,14 @@ const (
 )
 
 // putRelease stores a release sent as native JSON and returns its header.
+//
+// Memory: the body is read once, into a buffer of its declared length, and is no
+// longer referenced once parsed, so while the store encodes the release the
+// handler holds the parsed release and not the body too.
 func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxReleaseBody))
+	rel, err := parseRelease(w, r)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return err
-		}
-		return fault.Errorf(fault.Invalid, "reading the release: %v", err)
-	}
-	rel, err := release.ParseJSON("request body", data)
-	if err != nil {
-		return fault.Errorf(fault.Invalid, "%v", err)
+		return err
 	}
 	created, err := s.Control.PutRelease(r.Context(), rel)
 	if err != nil {
@@ -42,6 +36,24 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 		code = http.StatusCreated
 	}
 	return writeJSON(w, code, headerOf(rel.ID(), rel))
+}
+
+// parseRelease reads and parses the release in r's body, of at most
+// MaxReleaseBody bytes and MaxReleaseNodes nodes. Codes: invalid.
+func parseRelease(w http.ResponseWriter, r *http.Request) (*release.Release, error) {
+	data, err := readAll(w, r, MaxReleaseBody)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := release.ParseJSON("request body", data)
+	if err != nil {
+		return nil, fault.Errorf(fault.Invalid, "%v", err)
+	}
+	if len(rel.Nodes) > MaxReleaseNodes {
+		return nil, fault.Errorf(fault.Invalid, "the release has %d nodes, more than the server's limit of %d nodes per release",
+			len(rel.Nodes), MaxReleaseNodes)
+	}
+	return rel, nil
 }
 
 // getRelease returns a release with a page of its nodes: ?q= keeps the nodes

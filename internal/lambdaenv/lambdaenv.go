@@ -8,6 +8,15 @@
 // functions); for the api function also ADMINS (comma-separated identities or
 // group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the JWT claims naming the caller and
 // its groups).
+//
+// Deadlines: every handler runs on a context that ends DeadlineMargin (3 s, less
+// for very short timeouts) before the invocation's deadline, and the SDK clients
+// try a call at most MaxAttempts times, AttemptTimeout each, so that one call
+// takes at most RetryBudget (52 s), inside the shortest function timeout (60 s)
+// less the margin. A store that does not answer thus ends a step with Transient,
+// which the state machine retries, before Lambda would end it with a timeout; the
+// state machine also retries the Lambda timeout itself (Sandbox.Timedout) on every
+// step, a few times, since every step is safe to run again.
 package lambdaenv
 
 import (
@@ -23,8 +32,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -97,18 +104,8 @@ func Step(name string) Builder {
 		if !ok {
 			return nil, fmt.Errorf("the pipeline has no step %q", name)
 		}
-		return handler, nil
+		return pipeline.Handler(bounded(handler)), nil
 	}
-}
-
-func loadAWS(ctx context.Context) (aws.Config, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = dynamo.MaxAttempts })
-	}))
-	if err != nil {
-		return awsCfg, fmt.Errorf("loading AWS configuration: %w", err)
-	}
-	return awsCfg, nil
 }
 
 // Cleanup builds the scheduled cleanup: the pipeline's, with executions checked
@@ -124,6 +121,8 @@ func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	pl := newPipeline(awsCfg, cfg)
 	alive := ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
+		ctx, cancel := withinDeadline(ctx)
+		defer cancel()
 		report, err := pl.Cleanup(ctx, alive)
 		pipeline.LogCleanup(ctx, log, report, err)
 		return report, err
@@ -137,7 +136,7 @@ func APIFunction(ctx context.Context, cfg Config, log *slog.Logger) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return httpadapter.NewV2(handler).ProxyWithContext, nil
+	return bounded(httpadapter.NewV2(handler).ProxyWithContext), nil
 }
 
 // API builds the HTTP API and page handler for API Gateway: identities from the

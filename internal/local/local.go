@@ -14,6 +14,10 @@
 // non-loopback address only when Config.AllowRemote says so.
 //
 // It also runs the cleanup (expired environments, stale locks) on a schedule.
+//
+// The listener bounds the size of request headers and how long a request may take
+// to arrive and a connection may idle (server.go); the API adds its own bounds on
+// bodies.
 package local
 
 import (
@@ -160,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	mux.Handle("POST /sfn", signed)
 	mux.Handle("POST /sfn/{$}", signed)
 	mux.Handle("/", api.Handler())
-	s.server = &http.Server{Handler: newHostGuard(cfg.Addr).handler(mux), ReadHeaderTimeout: 10 * time.Second}
+	s.server = newServer(newHostGuard(cfg.Addr).handler(mux))
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	go func() {

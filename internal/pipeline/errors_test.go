@@ -37,6 +37,10 @@ func TestClassify(t *testing.T) {
 // TestStateMachineErrorNames: every error the definition matches is one a step
 // reports (or Step Functions, Lambda or the approval API does), and every step
 // error is handled somewhere.
+//
+// awsErrors are the names Lambda reports for a function it ended itself, outside
+// the States. and Lambda. families: Sandbox.Timedout is a function that ran out of
+// time.
 func TestStateMachineErrorNames(t *testing.T) {
 	data, err := os.ReadFile("../../statemachine/promotion.asl.json")
 	if err != nil {
@@ -44,6 +48,7 @@ func TestStateMachineErrorNames(t *testing.T) {
 	}
 	var sm struct {
 		States map[string]struct {
+			Type         string
 			Retry, Catch []struct {
 				ErrorEquals []string
 			}
@@ -52,9 +57,19 @@ func TestStateMachineErrorNames(t *testing.T) {
 	if err := json.Unmarshal(data, &sm); err != nil {
 		t.Fatal(err)
 	}
-	known := append(ErrorNames(), RejectedError)
+	awsErrors := []string{"Sandbox.Timedout"}
+	known := append(append(ErrorNames(), RejectedError), awsErrors...)
 	used := map[string]bool{}
 	for name, st := range sm.States {
+		retried := map[string]bool{}
+		for _, r := range st.Retry {
+			for _, e := range r.ErrorEquals {
+				retried[e] = true
+			}
+		}
+		if st.Type == "Task" && (!retried["Transient"] || !retried["Sandbox.Timedout"]) {
+			t.Errorf("task %s does not retry both Transient and a Lambda timeout", name)
+		}
 		for _, r := range append(st.Retry, st.Catch...) {
 			for _, e := range r.ErrorEquals {
 				used[e] = true
@@ -64,7 +79,7 @@ func TestStateMachineErrorNames(t *testing.T) {
 			}
 		}
 	}
-	for _, e := range []string{"Transient", "PlanStale", RejectedError, "States.Timeout", "States.ALL"} {
+	for _, e := range []string{"Transient", "PlanStale", RejectedError, "States.Timeout", "States.ALL", "Sandbox.Timedout"} {
 		if !used[e] {
 			t.Errorf("the definition never matches %s", e)
 		}

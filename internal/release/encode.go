@@ -23,11 +23,29 @@ func (r *Release) ID() string {
 }
 
 // Canonical returns r's canonical JSON, the bytes its id is the digest of. Stores
-// keep releases in this form.
+// keep releases in this form. The JSON is written twice, first only to count its
+// bytes, so that it is built in one buffer of its size: a growing buffer would
+// allocate about three times the release's size for a large release.
 func Canonical(r *Release) []byte {
-	var buf bytes.Buffer
-	newDigester().writeRelease(&buf, r, false)
+	d := newDigester()
+	var size byteCount
+	d.writeRelease(&size, r, false)
+	buf := bytes.NewBuffer(make([]byte, 0, int(size)))
+	d.writeRelease(buf, r, false)
 	return buf.Bytes()
+}
+
+// WriteCanonical writes r's canonical JSON to w, a writer that cannot fail (a
+// hash, a buffer, a compressor into a buffer): Canonical for a consumer that need
+// not hold the whole JSON at once.
+func WriteCanonical(w io.Writer, r *Release) { newDigester().writeRelease(w, r, false) }
+
+// byteCount is a writer that counts what it is given.
+type byteCount int
+
+func (c *byteCount) Write(p []byte) (int, error) {
+	*c += byteCount(len(p))
+	return len(p), nil
 }
 
 func byColumnName(a, b Column) int { return strings.Compare(a.Name, b.Name) }

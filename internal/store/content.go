@@ -21,6 +21,19 @@ import (
 // its id.
 func EncodeRelease(r *release.Release) []byte { return release.Canonical(r) }
 
+// CompressRelease is Compress(EncodeRelease(r)) without holding the canonical
+// JSON: it is compressed as it is written, so storing a release holds the release
+// and its compressed form only.
+func CompressRelease(r *release.Release) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	release.WriteCanonical(zw, r)
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compressing release %s: %w", r.ID(), err)
+	}
+	return buf.Bytes(), nil
+}
+
 // DecodeRelease reads a stored release (its canonical JSON) and checks that it is
 // the release id names.
 func DecodeRelease(id string, data []byte) (*release.Release, error) {
