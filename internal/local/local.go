@@ -7,6 +7,14 @@
 // through the AWS SDK's Step Functions client, as they reach Step Functions in AWS.
 //
 // It also runs the cleanup (expired environments, stale locks) on a schedule.
+//
+// A restart on the same data directory resumes every promotion where it stood:
+// the emulator journals each transition (package stepfn), runs on every execution
+// that was not waiting (calling again a step whose result it had not journaled;
+// the steps are idempotent), and Start answers the approvals the store records as
+// settled whose answer a crash kept from the execution (answerSettledApprovals).
+// crash_test.go kills a ferry local process at every step boundary and checks
+// this on both stores.
 package local
 
 import (
@@ -52,6 +60,22 @@ type Config struct {
 	// Identity says who may sign in with which bearer token, and who is admin.
 	Identity identity.Config
 	Log      *slog.Logger
+
+	// seams, set only by this package's tests, wraps what the system is built of.
+	seams seams
+}
+
+// seams wrap the parts of a system at the boundaries where a process can die: the
+// store, the emulator's journal, each step's function and the Step Functions
+// client of the operations. The crash tests (crash_test.go) wrap them with
+// decorators that kill the process at a chosen point; a nil field wraps nothing.
+// Keeping the hooks here, unexported, leaves ferry local's binary and its flags
+// without any fault injection.
+type seams struct {
+	store    func(store.Store) store.Store
+	journal  func(stepfn.Journal) stepfn.Journal
+	function func(name string, h stepfn.Handler) stepfn.Handler
+	sfn      func(control.StepFunctions) control.StepFunctions
 }
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
@@ -93,15 +117,22 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if s.Store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if cfg.seams.store != nil {
+		s.Store = cfg.seams.store(s.Store)
+	}
 	s.Pipeline = pipeline.New(s.Store, cfg.Now, "")
 	steps := s.Pipeline.Handlers(cfg.Log)
-	s.Emulator = stepfn.New(functions(steps))
+	s.Emulator = stepfn.New(functions(steps, cfg.seams.function))
 	s.Emulator.Now = cfg.Now
 	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
 		s.Store.Close()
 		return nil, err
 	}
-	if err := s.Emulator.Restore(s.journal); err != nil {
+	var journal stepfn.Journal = s.journal
+	if cfg.seams.journal != nil {
+		journal = cfg.seams.journal(journal)
+	}
+	if err := s.Emulator.Restore(journal); err != nil {
 		s.closeStores()
 		return nil, fmt.Errorf("restoring the Step Functions emulator: %w", err)
 	}
@@ -113,6 +144,11 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
 		s.closeStores()
 		return nil, fmt.Errorf("creating the promotion state machine: %w", err)
+	}
+	if err := s.answerSettledApprovals(ctx, cfg.Log); err != nil {
+		s.Emulator.Settle()
+		s.closeStores()
+		return nil, err
 	}
 	tokens, err := identity.NewTokens(cfg.Identity)
 	if err != nil {
@@ -126,7 +162,11 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	s.URL = "http://" + s.listener.Addr().String()
 	s.SFNEndpoint = s.URL + "/sfn"
 	s.Pipeline.PageURL = s.URL
-	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: NewSFNClient(s.SFNEndpoint),
+	var sfnClient control.StepFunctions = NewSFNClient(s.SFNEndpoint)
+	if cfg.seams.sfn != nil {
+		sfnClient = cfg.seams.sfn(sfnClient)
+	}
+	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: sfnClient,
 		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	mux := http.NewServeMux()
@@ -158,11 +198,14 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 }
 
 // functions registers the pipeline's steps as the Lambda functions the state
-// machine calls.
-func functions(steps map[string]pipeline.Handler) stepfn.Functions {
+// machine calls, each wrapped by wrap when it is set.
+func functions(steps map[string]pipeline.Handler, wrap func(string, stepfn.Handler) stepfn.Handler) stepfn.Functions {
 	fns := stepfn.Functions{}
 	for name, step := range steps {
 		fns[name] = stepfn.Handle(step)
+		if wrap != nil {
+			fns[name] = wrap(name, fns[name])
+		}
 	}
 	return fns
 }
