@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 // copyExecution stores and loads e, as a journal does.
@@ -22,13 +23,15 @@ func copyExecution(tb testing.TB, e *Execution) *Execution {
 
 // TestCheckpointsAndResume: Advance checkpoints after each transition and before
 // each function call; an execution stored at the call (its result never stored)
-// calls the function again with the same parameters and token, and a token
-// answered before that call comes back is accepted.
+// calls the function again with the same parameters and token, its timeout
+// counted from when it was scheduled, and a token answered before that call
+// comes back is accepted.
 func TestCheckpointsAndResume(t *testing.T) {
 	def := `{"StartAt": "Prep", "States": {
 		"Prep": {"Type": "Pass", "Result": 1, "ResultPath": "$.n", "Next": "Ask"},
 		"Ask": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-			"Parameters": {"FunctionName": "ask", "Payload": {"n.$": "$.n", "token.$": "$$.Task.Token"}}, "ResultPath": "$.answer", "End": true}}}`
+			"Parameters": {"FunctionName": "ask", "Payload": {"n.$": "$.n", "token.$": "$$.Task.Token"}},
+			"TimeoutSeconds": 60, "ResultPath": "$.answer", "End": true}}}`
 	var tokens []string
 	m, rt := machine(t, def, func(_ string, input any, token string) (any, error) {
 		tokens = append(tokens, token)
@@ -45,8 +48,9 @@ func TestCheckpointsAndResume(t *testing.T) {
 
 	calling, early := stored[1], copyExecution(t, stored[1])
 	m.Checkpoint = nil
-	m.Advance(context.Background(), calling, t0)
-	if len(tokens) != 2 || tokens[1] != tokens[0] || calling.Wait == nil || calling.Wait.Token != tokens[0] {
+	m.Advance(context.Background(), calling, t0.Add(time.Minute/2)) // restarted 30 seconds later
+	if len(tokens) != 2 || tokens[1] != tokens[0] || calling.Wait == nil || calling.Wait.Token != tokens[0] ||
+		!calling.Wait.Until.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("resumed: tokens %v, wait %+v", tokens, calling.Wait)
 	}
 	if err := m.SendTaskSuccess(calling, tokens[0], "yes", t0); err != nil {

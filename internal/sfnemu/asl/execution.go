@@ -79,11 +79,13 @@ type Wait struct {
 }
 
 // Invocation is a scheduled call of a Task state's function: its parameters, its
-// task token (for a ".waitForTaskToken" resource) and its limits in seconds.
+// task token (for a ".waitForTaskToken" resource), its limits in seconds and
+// when it was scheduled, from which a waiting task's deadlines count.
 type Invocation struct {
 	Params             any
 	Token              string
 	Timeout, Heartbeat int64
+	Scheduled          time.Time
 }
 
 // Event is one entry of an execution's history, with the detail Step Functions'
@@ -470,10 +472,10 @@ func (m *Machine) runTask(ctx context.Context, e *Execution, st *State, now time
 		e.event(now, "TaskSubmitted", "taskSubmittedEventDetails", map[string]any{"resourceType": typ, "resource": res, "output": render(out)})
 		w := &Wait{Token: inv.Token}
 		if inv.Timeout > 0 {
-			w.Until = now.Add(time.Duration(inv.Timeout) * time.Second)
+			w.Until = inv.Scheduled.Add(time.Duration(inv.Timeout) * time.Second)
 		}
 		if inv.Heartbeat > 0 {
-			w.Heartbeat = now.Add(time.Duration(inv.Heartbeat) * time.Second)
+			w.Heartbeat = inv.Scheduled.Add(time.Duration(inv.Heartbeat) * time.Second)
 		}
 		e.Wait = w
 		return
@@ -516,7 +518,7 @@ func (m *Machine) schedule(e *Execution, st *State, now time.Time) bool {
 	}
 	e.event(now, "TaskScheduled", "taskScheduledEventDetails", scheduled)
 	e.event(now, "TaskStarted", "taskStartedEventDetails", map[string]any{"resourceType": typ, "resource": res})
-	e.Task = &Invocation{Params: params, Token: token, Timeout: timeout, Heartbeat: heartbeat}
+	e.Task = &Invocation{Params: params, Token: token, Timeout: timeout, Heartbeat: heartbeat, Scheduled: now}
 	return true
 }
 
