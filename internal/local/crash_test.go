@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ import (
 	"github.com/ferrydev/ferry/internal/release"
 	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
+	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
@@ -130,9 +132,9 @@ func newCrashCase(t *testing.T, backend string, sc scenario) *crashCase {
 	if backend == "dynamo" {
 		cc.table = fmt.Sprintf("ferry-crash-%d", time.Now().UnixNano())
 	}
-	healthy := true
+	var broken atomic.Bool
 	cc.health = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if !healthy {
+		if broken.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	}))
@@ -156,7 +158,7 @@ func newCrashCase(t *testing.T, backend string, sc scenario) *crashCase {
 	if p, err := s.Store.GetPromotion(ctx, "p1"); err != nil || p.State != promotion.Succeeded {
 		t.Fatalf("the base promotion: %+v %v", p, err)
 	}
-	healthy = sc.healthy
+	broken.Store(!sc.healthy)
 	return cc
 }
 
@@ -269,9 +271,9 @@ func (cc *crashCase) runChild(point string) bool {
 	return false
 }
 
-// recover starts the system again on the case's data, drives the promotion to its
+// restart starts the system again on the case's data, drives the promotion to its
 // end and checks what the matrix asserts.
-func (cc *crashCase) recover(point, backend string, sc scenario, reached bool) crashOutcome {
+func (cc *crashCase) restart(point, backend string, sc scenario, reached bool) crashOutcome {
 	t := cc.t
 	o := crashOutcome{point: point, store: backend, reached: reached}
 	problem := func(format string, args ...any) { o.problems = append(o.problems, fmt.Sprintf(format, args...)) }
@@ -391,7 +393,7 @@ func (cc *crashCase) checkTokens(problem func(string, ...any)) {
 		cc.t.Fatal(err)
 	}
 	for tok, rec := range snap.Tokens {
-		if rec.State == 0 {
+		if rec.State == stepfn.TokenPending {
 			problem("task token %.8s… still waits", tok)
 		}
 	}
@@ -450,7 +452,7 @@ func TestCrashMatrix(t *testing.T) {
 				t.Run(name+"/"+plan.sc.name+"/"+point, func(t *testing.T) {
 					cc := newCrashCase(t, backend, plan.sc)
 					reached := cc.runChild(point)
-					o := cc.recover(point, name, plan.sc, reached)
+					o := cc.restart(point, name, plan.sc, reached)
 					rows = append(rows, o)
 					for _, p := range o.problems {
 						t.Error(p)

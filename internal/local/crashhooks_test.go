@@ -171,7 +171,7 @@ func (j *crashJournal) PutExecution(rec stepfn.ExecutionRecord, toks map[string]
 	if len(toks) > 0 {
 		var states []string
 		for _, t := range toks {
-			states = append(states, [...]string{"issued", "answered", "timed out"}[t.State])
+			states = append(states, t.State.String())
 		}
 		where += " token " + strings.Join(states, ",")
 	}

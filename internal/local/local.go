@@ -112,56 +112,21 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if cfg.CleanupEvery == 0 {
 		cfg.CleanupEvery = time.Minute
 	}
-	s := &System{done: make(chan struct{})}
-	var err error
-	if s.Store, err = openStore(ctx, cfg); err != nil {
-		return nil, err
-	}
-	if cfg.seams.store != nil {
-		s.Store = cfg.seams.store(s.Store)
-	}
-	s.Pipeline = pipeline.New(s.Store, cfg.Now, "")
-	steps := s.Pipeline.Handlers(cfg.Log)
-	s.Emulator = stepfn.New(functions(steps, cfg.seams.function))
-	s.Emulator.Now = cfg.Now
-	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
-		s.Store.Close()
-		return nil, err
-	}
-	var journal stepfn.Journal = s.journal
-	if cfg.seams.journal != nil {
-		journal = cfg.seams.journal(journal)
-	}
-	if err := s.Emulator.Restore(journal); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("restoring the Step Functions emulator: %w", err)
-	}
-	subs := map[string]string{}
-	for fn := range steps {
-		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
-	}
-	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
-		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("creating the promotion state machine: %w", err)
-	}
-	if err := s.answerSettledApprovals(ctx, cfg.Log); err != nil {
-		s.Emulator.Settle()
-		s.closeStores()
-		return nil, err
-	}
 	tokens, err := identity.NewTokens(cfg.Identity)
 	if err != nil {
-		s.closeStores()
 		return nil, fmt.Errorf("reading the identity config: %w", err)
 	}
-	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	s := &System{done: make(chan struct{})}
+	if err := s.build(ctx, cfg); err != nil {
+		if s.Emulator != nil {
+			s.Emulator.Settle()
+		}
+		_ = s.closeStores()
+		if s.listener != nil {
+			_ = s.listener.Close()
+		}
+		return nil, err
 	}
-	s.URL = "http://" + s.listener.Addr().String()
-	s.SFNEndpoint = s.URL + "/sfn"
-	s.Pipeline.PageURL = s.URL
 	var sfnClient control.StepFunctions = NewSFNClient(s.SFNEndpoint)
 	if cfg.seams.sfn != nil {
 		sfnClient = cfg.seams.sfn(sfnClient)
@@ -184,6 +149,48 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		}
 	}()
 	return s, nil
+}
+
+// build opens the stores, listens, and starts the emulator, which resumes what
+// the journal says was running: the steps it resumes at once need the page's
+// URL, so the listener comes first, after the stores (whose errors say more about
+// a data directory in use than a busy port would).
+func (s *System) build(ctx context.Context, cfg Config) error {
+	var err error
+	if s.Store, err = openStore(ctx, cfg); err != nil {
+		return err
+	}
+	if cfg.seams.store != nil {
+		s.Store = cfg.seams.store(s.Store)
+	}
+	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
+		return err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	s.URL = "http://" + s.listener.Addr().String()
+	s.SFNEndpoint = s.URL + "/sfn"
+	s.Pipeline = pipeline.New(s.Store, cfg.Now, s.URL)
+	steps := s.Pipeline.Handlers(cfg.Log)
+	s.Emulator = stepfn.New(functions(steps, cfg.seams.function))
+	s.Emulator.Now = cfg.Now
+	var journal stepfn.Journal = s.journal
+	if cfg.seams.journal != nil {
+		journal = cfg.seams.journal(journal)
+	}
+	if err := s.Emulator.Restore(journal); err != nil {
+		return fmt.Errorf("restoring the Step Functions emulator: %w", err)
+	}
+	subs := map[string]string{}
+	for fn := range steps {
+		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
+	}
+	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
+		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
+		return fmt.Errorf("creating the promotion state machine: %w", err)
+	}
+	return s.answerSettledApprovals(ctx, cfg.Log)
 }
 
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
@@ -254,5 +261,8 @@ func (s *System) closeStores() error {
 	if s.journal != nil {
 		errs = append(errs, s.journal.Close())
 	}
-	return errors.Join(append(errs, s.Store.Close())...)
+	if s.Store != nil {
+		errs = append(errs, s.Store.Close())
+	}
+	return errors.Join(errs...)
 }

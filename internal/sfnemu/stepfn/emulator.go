@@ -50,15 +50,30 @@ type execution struct {
 	pending []string // the task tokens the execution (or its branches) waits on
 }
 
-// TokenState is where a task token stands: pending, answered (or its execution
-// stopped), or timed out. The journal keeps it as a number.
+// TokenState is where a task token stands. The journal keeps it as a number.
 type TokenState int
 
+// Token states.
 const (
-	tokenPending TokenState = iota
-	tokenDone
-	tokenTimedOut
+	// TokenPending: a task waits on the token (or its function is being called).
+	TokenPending TokenState = iota
+	// TokenDone: the token was answered, or its execution stopped.
+	TokenDone
+	// TokenTimedOut: the task timed out before an answer came.
+	TokenTimedOut
 )
+
+func (s TokenState) String() string {
+	switch s {
+	case TokenPending:
+		return "pending"
+	case TokenDone:
+		return "done"
+	case TokenTimedOut:
+		return "timed out"
+	}
+	return fmt.Sprintf("TokenState(%d)", int(s))
+}
 
 type token struct {
 	exec  string
@@ -220,17 +235,17 @@ func (em *Emulator) checkpoint(ex *execution, answered *string) {
 	changed := map[string]TokenRecord{}
 	if answered != nil {
 		t := em.tokens[*answered]
-		t.state = tokenDone
+		t.state = TokenDone
 		changed[*answered] = t.record()
 	}
 	for _, tok := range ex.pending {
 		if slices.Contains(after, tok) {
 			continue
 		}
-		if t := em.tokens[tok]; t != nil && t.state == tokenPending {
-			t.state = tokenTimedOut
+		if t := em.tokens[tok]; t != nil && t.state == TokenPending {
+			t.state = TokenTimedOut
 			if ex.e.Status == asl.Aborted {
-				t.state = tokenDone
+				t.state = TokenDone
 			}
 			changed[tok] = t.record()
 		}
@@ -391,10 +406,10 @@ func (em *Emulator) task(tok string) (*execution, error) {
 	state := t.state
 	em.mu.Unlock()
 	switch state {
-	case tokenTimedOut:
+	case TokenTimedOut:
 		ex.mu.Unlock()
 		return nil, apiError("TaskTimedOut", "the task timed out before the answer came")
-	case tokenDone:
+	case TokenDone:
 		ex.mu.Unlock()
 		return nil, apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
 	}

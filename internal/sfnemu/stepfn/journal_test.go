@@ -206,7 +206,7 @@ func TestEveryJournalWriteIsARestartPoint(t *testing.T) {
 		}
 		e := snap.Executions[0]
 		for tok, rec := range snap.Tokens {
-			if rec.State == tokenDone && e.Execution.Status == asl.Running && e.Execution.State == "Ask" {
+			if rec.State == TokenDone && e.Execution.Status == asl.Running && e.Execution.State == "Ask" {
 				t.Errorf("write %d: token %.8s answered, the execution still in Ask", n, tok)
 			}
 		}
