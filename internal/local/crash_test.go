@@ -46,9 +46,10 @@ import (
 //
 // The points are every one a clean run passes (its census): before and after each
 // step's function, each journal write, each store write, and around
-// StartExecution and SendTaskSuccess. Two scenarios: an approved promotion whose
-// smoke checks pass (plan, approval, apply, smoke, finalize) and one whose smoke
-// checks fail (rollback); the second adds only the points the first has not.
+// StartExecution, SendTaskSuccess and SendTaskFailure. Three scenarios: an
+// approved promotion whose smoke checks pass (plan, approval, apply, smoke,
+// finalize), one whose smoke checks fail (rollback), and a rejected one; the last
+// two add the points from where they part from the first.
 
 const (
 	crashChildEnv  = "FERRY_CRASH_CHILD" // the data directory: run as the child
@@ -102,17 +103,27 @@ func newAPIClient(url, token string) *apiclient.Client {
 	return c
 }
 
-// scenario is one promotion the matrix crashes: whether its smoke checks pass,
-// and the end it must reach.
+// scenario is one promotion the matrix crashes: the reviewer's decision, whether
+// its smoke checks pass, and the end it must reach: the promotion's state, the
+// environment's version, whether it runs the candidate, and how many switches
+// the promotion made.
 type scenario struct {
-	name    string
-	healthy bool
-	want    promotion.State
+	name      string
+	decision  promotion.Decision
+	healthy   bool
+	want      promotion.State
+	version   int64
+	candidate bool
+	switches  int
 }
 
 var (
-	approvedScenario = scenario{name: "approved", healthy: true, want: promotion.Succeeded}
-	rollbackScenario = scenario{name: "rollback", healthy: false, want: promotion.RolledBack}
+	approvedScenario = scenario{name: "approved", decision: promotion.Approve, healthy: true,
+		want: promotion.Succeeded, version: 2, candidate: true, switches: 1}
+	rollbackScenario = scenario{name: "rollback", decision: promotion.Approve, healthy: false,
+		want: promotion.RolledBack, version: 3, switches: 2}
+	rejectedScenario = scenario{name: "rejected", decision: promotion.Reject, healthy: true,
+		want: promotion.Rejected, version: 1}
 )
 
 // crashCase is one data directory (and table) with a base release deployed and a
@@ -179,9 +190,9 @@ func putRelease(t *testing.T, st store.Store, name string, nodes ...string) stri
 }
 
 // drive does what a user does until the promotion ends or ctx does: starts it
-// (again: the same id makes a retried start harmless) and approves it when it
+// (again: the same id makes a retried start harmless) and decides on it when it
 // waits. Errors are the process going away; it returns the last state seen.
-func (cc *crashCase) drive(ctx context.Context, url string) promotion.State {
+func (cc *crashCase) drive(ctx context.Context, url string, decision promotion.Decision) promotion.State {
 	ci, ana := newAPIClient(url, ciToken), newAPIClient(url, approverToken)
 	var last promotion.State
 	started := false
@@ -194,8 +205,8 @@ func (cc *crashCase) drive(ctx context.Context, url string) promotion.State {
 			if last.Final() {
 				return last
 			}
-			if last == promotion.AwaitingApproval && view.Promotion.ApprovalCount() == 0 {
-				_, _ = ana.Decide(ctx, crashPromotion, promotion.Approve, wire.DecisionRequest{PlanDigest: view.Promotion.PlanDigest, Comment: "crash test"})
+			if last == promotion.AwaitingApproval && len(view.Promotion.Approvals) == 0 {
+				_, _ = ana.Decide(ctx, crashPromotion, decision, wire.DecisionRequest{PlanDigest: view.Promotion.PlanDigest, Comment: "crash test"})
 			}
 		}
 		select {
@@ -220,7 +231,7 @@ type crashOutcome struct {
 // runChild runs the child with point armed while driving the promotion, until the
 // child dies or the promotion ends (then the child is killed); it reports
 // whether the child died at the point by itself.
-func (cc *crashCase) runChild(point string) bool {
+func (cc *crashCase) runChild(point string, sc scenario) bool {
 	t := cc.t
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+cc.dir, crashAtEnv+"="+point, crashTableEnv+"="+cc.table)
@@ -256,7 +267,7 @@ func (cc *crashCase) runChild(point string) bool {
 		}
 	}()
 	if url != "" {
-		cc.drive(ctx, url)
+		cc.drive(ctx, url, sc.decision)
 	}
 	select { // the promotion may look over before its last steps run: give them a moment
 	case <-exited:
@@ -282,7 +293,7 @@ func (cc *crashCase) restart(point, backend string, sc scenario, reached bool) c
 		t.Fatalf("restarting after %s: %v", point, err)
 	}
 	dctx, cancel := context.WithTimeout(ctx, crashBound)
-	o.state = cc.drive(dctx, s.URL)
+	o.state = cc.drive(dctx, s.URL, sc.decision)
 	cancel()
 	if !o.state.Final() {
 		problem("not final within %s: %s", crashBound, o.state)
@@ -349,11 +360,11 @@ func (cc *crashCase) checkEnvironment(s *System, env *environment.Environment, s
 	if len(history) != int(env.Version) {
 		problem("history has %d entries for version %d", len(history), env.Version)
 	}
-	wantVersion, wantRelease, wantSwitches := int64(2), cc.candidate, 1
-	if !sc.healthy {
-		wantVersion, wantRelease, wantSwitches = 3, cc.base, 2
+	wantRelease := cc.base
+	if sc.candidate {
+		wantRelease = cc.candidate
 	}
-	if o.state == sc.want && (env.Version != wantVersion || env.Current == nil || env.Current.ReleaseID != wantRelease || o.switches != wantSwitches) {
+	if o.state == sc.want && (env.Version != sc.version || env.Current == nil || env.Current.ReleaseID != wantRelease || o.switches != sc.switches) {
 		problem("at version %d, release %v, %d switches", env.Version, env.Current, o.switches)
 	}
 	if env.Current == nil || (env.Current.ReleaseID != cc.base && env.Current.ReleaseID != cc.candidate) || env.Current.Version != env.Version {
@@ -417,7 +428,7 @@ func census(t *testing.T, backend string, sc scenario) []string {
 	}
 	dctx, cancel := context.WithTimeout(ctx, crashBound)
 	defer cancel()
-	if got := cc.drive(dctx, s.URL); got != sc.want {
+	if got := cc.drive(dctx, s.URL, sc.decision); got != sc.want {
 		t.Fatalf("the %s scenario without a crash ended %s", sc.name, got)
 	}
 	s.Emulator.Settle()
@@ -425,6 +436,17 @@ func census(t *testing.T, backend string, sc scenario) []string {
 		t.Fatal(err)
 	}
 	return c.points()
+}
+
+// divergence returns the points of trail from the first one the approved
+// scenario does not pass: before it, the two runs are the same.
+func divergence(trail, approved []string) []string {
+	for i, p := range trail {
+		if !slices.Contains(approved, p) {
+			return trail[i:]
+		}
+	}
+	return nil
 }
 
 // TestCrashMatrix kills ferry local at every crash point of both scenarios, on
@@ -438,20 +460,21 @@ func TestCrashMatrix(t *testing.T) {
 			name = backend
 		}
 		approved := census(t, backend, approvedScenario)
-		var rollback []string
-		for _, p := range census(t, backend, rollbackScenario) {
-			if !slices.Contains(approved, p) {
-				rollback = append(rollback, p)
-			}
-		}
-		for _, plan := range []struct {
+		plans := []struct {
 			sc     scenario
 			points []string
-		}{{approvedScenario, approved}, {rollbackScenario, rollback}} {
+		}{{approvedScenario, approved}}
+		for _, sc := range []scenario{rollbackScenario, rejectedScenario} {
+			plans = append(plans, struct {
+				sc     scenario
+				points []string
+			}{sc, divergence(census(t, backend, sc), approved)})
+		}
+		for _, plan := range plans {
 			for _, point := range plan.points {
 				t.Run(name+"/"+plan.sc.name+"/"+point, func(t *testing.T) {
 					cc := newCrashCase(t, backend, plan.sc)
-					reached := cc.runChild(point)
+					reached := cc.runChild(point, plan.sc)
 					o := cc.restart(point, name, plan.sc, reached)
 					rows = append(rows, o)
 					for _, p := range o.problems {

@@ -194,6 +194,13 @@ func (s *crashSFN) StartExecution(ctx context.Context, in *sfn.StartExecutionInp
 	return out, err
 }
 
+func (s *crashSFN) SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error) {
+	s.c.at("before sfn SendTaskFailure")
+	out, err := s.StepFunctions.SendTaskFailure(ctx, in, opts...)
+	s.c.at("after sfn SendTaskFailure")
+	return out, err
+}
+
 func (s *crashSFN) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
 	s.c.at("before sfn SendTaskSuccess")
 	out, err := s.StepFunctions.SendTaskSuccess(ctx, in, opts...)
