@@ -63,6 +63,7 @@ const (
 	TokenTimedOut
 )
 
+// String names a token state, for logs and reports.
 func (s TokenState) String() string {
 	switch s {
 	case TokenPending:
