@@ -18,6 +18,14 @@
 // The listener bounds the size of request headers and how long a request may take
 // to arrive and a connection may idle (server.go); the API adds its own bounds on
 // bodies.
+//
+// A restart on the same data directory resumes every promotion where it stood:
+// the emulator journals each transition (package stepfn), runs on every execution
+// that was not waiting (calling again a step whose result it had not journaled;
+// the steps are idempotent), and Start answers the approvals the store records as
+// settled whose answer a crash kept from the execution (answerSettledApprovals).
+// crash_test.go kills a ferry local process at every step boundary and checks
+// this on both stores.
 package local
 
 import (
@@ -68,6 +76,22 @@ type Config struct {
 	// AllowRemote lets Addr be an address other machines reach (not loopback).
 	AllowRemote bool
 	Log         *slog.Logger
+
+	// seams, set only by this package's tests, wraps what the system is built of.
+	seams seams
+}
+
+// seams wrap the parts of a system at the boundaries where a process can die: the
+// store, the emulator's journal, each step's function and the Step Functions
+// client of the operations. The crash tests (crash_test.go) wrap them with
+// decorators that kill the process at a chosen point; a nil field wraps nothing.
+// Keeping the hooks here, unexported, leaves ferry local's binary and its flags
+// without any fault injection.
+type seams struct {
+	store    func(store.Store) store.Store
+	journal  func(stepfn.Journal) stepfn.Journal
+	function func(name string, h stepfn.Handler) stepfn.Handler
+	sfn      func(control.StepFunctions) control.StepFunctions
 }
 
 // StateMachineName is the name of Ferry's state machine in the emulator.
@@ -108,54 +132,26 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if cfg.CleanupEvery == 0 {
 		cfg.CleanupEvery = time.Minute
 	}
-	s := &System{done: make(chan struct{})}
-	loopback, err := loopbackOnly(ctx, cfg.Addr)
-	if err != nil {
-		return nil, err
-	}
-	if s.Remote = !loopback; s.Remote && !cfg.AllowRemote {
-		return nil, fmt.Errorf("%s is not a loopback address: other machines could reach ferry local there; listen there only on purpose, with ferry local --allow-remote", cfg.Addr)
-	}
-	if s.SFNCredentials, err = loadCredentials(cfg.DataDir); err != nil {
-		return nil, err
-	}
-	if s.Store, err = openStore(ctx, cfg); err != nil {
-		return nil, err
-	}
-	s.Pipeline = pipeline.New(s.Store, cfg.Now, "")
-	steps := s.Pipeline.Handlers(cfg.Log)
-	s.Emulator = stepfn.New(functions(steps))
-	s.Emulator.Now = cfg.Now
-	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
-		s.Store.Close()
-		return nil, err
-	}
-	if err := s.Emulator.Restore(s.journal); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("restoring the Step Functions emulator: %w", err)
-	}
-	subs := map[string]string{}
-	for fn := range steps {
-		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
-	}
-	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
-		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("creating the promotion state machine: %w", err)
-	}
 	tokens, err := identity.NewTokens(cfg.Identity)
 	if err != nil {
-		s.closeStores()
 		return nil, fmt.Errorf("reading the identity config: %w", err)
 	}
-	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		s.closeStores()
-		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	s := &System{done: make(chan struct{})}
+	if err := s.build(ctx, cfg); err != nil {
+		if s.Emulator != nil {
+			s.Emulator.Settle()
+		}
+		_ = s.closeStores()
+		if s.listener != nil {
+			_ = s.listener.Close()
+		}
+		return nil, err
 	}
-	s.URL = "http://" + dialable(s.listener.Addr(), cfg.Addr)
-	s.SFNEndpoint = s.URL + "/sfn"
-	s.Pipeline.PageURL = s.URL
-	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: NewSFNClient(s.SFNEndpoint, s.SFNCredentials),
+	var sfnClient control.StepFunctions = NewSFNClient(s.SFNEndpoint, s.SFNCredentials)
+	if cfg.seams.sfn != nil {
+		sfnClient = cfg.seams.sfn(sfnClient)
+	}
+	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: sfnClient,
 		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	signed := (&sigv4.Verifier{Service: "states", Keys: map[string]string{s.SFNCredentials.AccessKeyID: s.SFNCredentials.SecretAccessKey}}).
@@ -193,6 +189,57 @@ func dialable(addr net.Addr, configured string) string {
 	return net.JoinHostPort(loopback, strconv.Itoa(tcp.Port))
 }
 
+// build opens the stores, listens, and starts the emulator, which resumes what
+// the journal says was running: the steps it resumes at once need the page's
+// URL, so the listener comes first, after the stores (whose errors say more about
+// a data directory in use than a busy port would).
+func (s *System) build(ctx context.Context, cfg Config) error {
+	loopback, err := loopbackOnly(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if s.Remote = !loopback; s.Remote && !cfg.AllowRemote {
+		return fmt.Errorf("%s is not a loopback address: other machines could reach ferry local there; listen there only on purpose, with ferry local --allow-remote", cfg.Addr)
+	}
+	if s.SFNCredentials, err = loadCredentials(cfg.DataDir); err != nil {
+		return err
+	}
+	if s.Store, err = openStore(ctx, cfg); err != nil {
+		return err
+	}
+	if cfg.seams.store != nil {
+		s.Store = cfg.seams.store(s.Store)
+	}
+	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
+		return err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	s.URL = "http://" + dialable(s.listener.Addr(), cfg.Addr)
+	s.SFNEndpoint = s.URL + "/sfn"
+	s.Pipeline = pipeline.New(s.Store, cfg.Now, s.URL)
+	steps := s.Pipeline.Handlers(cfg.Log)
+	s.Emulator = stepfn.New(functions(steps, cfg.seams.function))
+	s.Emulator.Now = cfg.Now
+	var journal stepfn.Journal = s.journal
+	if cfg.seams.journal != nil {
+		journal = cfg.seams.journal(journal)
+	}
+	if err := s.Emulator.Restore(journal); err != nil {
+		return fmt.Errorf("restoring the Step Functions emulator: %w", err)
+	}
+	subs := map[string]string{}
+	for fn := range steps {
+		subs[stepName(fn)+"FunctionArn"] = functionARN(fn)
+	}
+	if s.StateMachineARN, _, err = s.Emulator.CreateStateMachine(StateMachineName, string(ferry.PromotionDefinition),
+		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
+		return fmt.Errorf("creating the promotion state machine: %w", err)
+	}
+	return s.answerSettledApprovals(ctx, cfg.Log)
+}
+
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.DynamoEndpoint == "" {
 		return boltstore.Open(cfg.DataDir)
@@ -205,11 +252,14 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 }
 
 // functions registers the pipeline's steps as the Lambda functions the state
-// machine calls.
-func functions(steps map[string]pipeline.Handler) stepfn.Functions {
+// machine calls, each wrapped by wrap when it is set.
+func functions(steps map[string]pipeline.Handler, wrap func(string, stepfn.Handler) stepfn.Handler) stepfn.Functions {
 	fns := stepfn.Functions{}
 	for name, step := range steps {
 		fns[name] = stepfn.Handle(step)
+		if wrap != nil {
+			fns[name] = wrap(name, fns[name])
+		}
 	}
 	return fns
 }
@@ -258,5 +308,8 @@ func (s *System) closeStores() error {
 	if s.journal != nil {
 		errs = append(errs, s.journal.Close())
 	}
-	return errors.Join(append(errs, s.Store.Close())...)
+	if s.Store != nil {
+		errs = append(errs, s.Store.Close())
+	}
+	return errors.Join(errs...)
 }

@@ -17,7 +17,14 @@
 //
 // An Execution is plain data: Advance moves it on at a given time until it ends or
 // waits (for a task token, a Wait state, a retry's backoff), so executions can be
-// stored and resumed after a restart, and time is the caller's, for tests.
+// stored and resumed after a restart, and time is the caller's, for tests. A
+// Machine's Checkpoint hook is called after every transition and before every
+// call of a task's function, which is scheduled first (Execution.Task, with its
+// parameters and task token) and called after: an execution stored at any
+// checkpoint resumes with Advance, calling a function whose result it does not
+// hold again with the same parameters and token. Task functions must therefore be
+// idempotent. A token answered while its function is still being called is
+// accepted, as Step Functions does.
 //
 // Values are JSON as encoding/json decodes it with UseNumber: objects are
 // map[string]any, numbers json.Number.

@@ -48,6 +48,10 @@ type Execution struct {
 	Entered    time.Time
 	// Attempts counts the retries of the current task, per retrier.
 	Attempts []int
+	// Task is the current Task state's invocation from the moment it is
+	// scheduled until its result is applied: a restart that finds it set calls
+	// the function again with the same parameters and task token.
+	Task *Invocation
 	// Wait is what the execution waits for, when it does.
 	Wait *Wait
 	// Children are the branches (Parallel) or iterations (Map) of the current
@@ -74,6 +78,16 @@ type Wait struct {
 	Children bool
 }
 
+// Invocation is a scheduled call of a Task state's function: its parameters, its
+// task token (for a ".waitForTaskToken" resource), its limits in seconds and
+// when it was scheduled, from which a waiting task's deadlines count.
+type Invocation struct {
+	Params             any
+	Token              string
+	Timeout, Heartbeat int64
+	Scheduled          time.Time
+}
+
 // Event is one entry of an execution's history, with the detail Step Functions'
 // GetExecutionHistory gives it (Details under the key DetailsKey).
 type Event struct {
@@ -90,6 +104,18 @@ type Machine struct {
 	Def     *Definition
 	ARN     string
 	Runtime Runtime
+	// Checkpoint, when set, is called by Advance after every transition (a
+	// state entered or left, a task scheduled, a wait begun or over) and before
+	// every call of a task's function, so that the caller can record the
+	// execution as it stands. A Machine with a Checkpoint runs one execution at a
+	// time: make a copy per Advance.
+	Checkpoint func()
+}
+
+func (m *Machine) checkpoint() {
+	if m.Checkpoint != nil {
+		m.Checkpoint()
+	}
 }
 
 // NewExecution starts an execution of m with input at now.
@@ -134,15 +160,18 @@ func (m *Machine) Advance(ctx context.Context, e *Execution, now time.Time) {
 	for e.Status == Running {
 		if m.Def.TimeoutSeconds > 0 && now.Sub(e.Start) >= time.Duration(m.Def.TimeoutSeconds)*time.Second {
 			e.finish(now, TimedOut, nil, &Failure{Name: "States.Timeout", Cause: "the execution ran longer than its TimeoutSeconds"})
+			m.checkpoint()
 			return
 		}
 		if w := e.Wait; w != nil {
 			if !m.wake(ctx, e, now) {
 				return
 			}
+			m.checkpoint()
 			continue
 		}
 		m.run(ctx, e, now)
+		m.checkpoint()
 	}
 }
 
@@ -367,7 +396,7 @@ func (m *Machine) leave(e *Execution, st *State, out any, now time.Time) {
 }
 
 func (e *Execution) finish(now time.Time, status Status, out any, f *Failure) {
-	e.Status, e.Output, e.Failure, e.Stop, e.Wait = status, out, f, now, nil
+	e.Status, e.Output, e.Failure, e.Stop, e.Wait, e.Task = status, out, f, now, nil, nil
 	switch status {
 	case Succeeded:
 		e.event(now, "ExecutionSucceeded", "executionSucceededEventDetails", map[string]any{"output": render(out)})
@@ -405,49 +434,29 @@ func resourceNames(resource string) (string, string) {
 	return "custom", resource
 }
 
-// runTask runs (or runs again, after a retry's backoff) the current Task state.
+// runTask runs (or runs again, after a retry's backoff) the current Task state:
+// it schedules the invocation, checkpoints, calls the function and applies its
+// result. An invocation already scheduled (a restart interrupted it) is called
+// again as it was scheduled.
 func (m *Machine) runTask(ctx context.Context, e *Execution, st *State, now time.Time) {
-	input, err := m.inputOf(e, st)
-	if err != nil {
-		m.fail(e, runtimeError(err), now)
-		return
-	}
-	waits := strings.HasSuffix(st.Resource, ".waitForTaskToken")
-	token := ""
-	if waits {
-		token = newToken()
-	}
-	params := input
-	if st.Parameters != nil {
-		if params, err = st.Parameters.Eval(input, m.context(e, token)); err != nil {
-			m.fail(e, runtimeError(err), now)
+	if e.Task == nil {
+		if !m.schedule(e, st, now) {
 			return
 		}
+		m.checkpoint()
 	}
-	timeout, heartbeat, err := m.limits(st, input)
-	if err != nil {
-		m.fail(e, runtimeError(err), now)
-		return
-	}
-	typ, res := resourceNames(st.Resource)
-	scheduled := map[string]any{"resourceType": typ, "resource": res, "region": "us-east-1", "parameters": render(params)}
-	if timeout > 0 {
-		scheduled["timeoutInSeconds"] = timeout
-	}
-	if heartbeat > 0 {
-		scheduled["heartbeatInSeconds"] = heartbeat
-	}
-	e.event(now, "TaskScheduled", "taskScheduledEventDetails", scheduled)
-	e.event(now, "TaskStarted", "taskStartedEventDetails", map[string]any{"resourceType": typ, "resource": res})
+	inv := e.Task
+	waits := strings.HasSuffix(st.Resource, ".waitForTaskToken")
 	invokeCtx := ctx
-	if !waits && timeout > 0 {
+	if !waits && inv.Timeout > 0 {
 		var cancel context.CancelFunc
-		invokeCtx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+		invokeCtx, cancel = context.WithTimeout(ctx, time.Duration(inv.Timeout)*time.Second)
 		defer cancel()
 	}
-	out, err := m.Runtime.Invoke(invokeCtx, st.Resource, params, token)
-	if !waits && timeout > 0 && invokeCtx.Err() == context.DeadlineExceeded {
-		m.taskFailed(e, st, &Failure{Name: "States.Timeout", Cause: fmt.Sprintf("the task ran longer than %d seconds", timeout)}, now, "TaskTimedOut")
+	out, err := m.Runtime.Invoke(invokeCtx, st.Resource, inv.Params, inv.Token)
+	e.Task = nil
+	if !waits && inv.Timeout > 0 && invokeCtx.Err() == context.DeadlineExceeded {
+		m.taskFailed(e, st, &Failure{Name: "States.Timeout", Cause: fmt.Sprintf("the task ran longer than %d seconds", inv.Timeout)}, now, "TaskTimedOut")
 		return
 	}
 	if err != nil {
@@ -459,18 +468,58 @@ func (m *Machine) runTask(ctx context.Context, e *Execution, st *State, now time
 		return
 	}
 	if waits {
+		typ, res := resourceNames(st.Resource)
 		e.event(now, "TaskSubmitted", "taskSubmittedEventDetails", map[string]any{"resourceType": typ, "resource": res, "output": render(out)})
-		w := &Wait{Token: token}
-		if timeout > 0 {
-			w.Until = now.Add(time.Duration(timeout) * time.Second)
+		w := &Wait{Token: inv.Token}
+		if inv.Timeout > 0 {
+			w.Until = inv.Scheduled.Add(time.Duration(inv.Timeout) * time.Second)
 		}
-		if heartbeat > 0 {
-			w.Heartbeat = now.Add(time.Duration(heartbeat) * time.Second)
+		if inv.Heartbeat > 0 {
+			w.Heartbeat = inv.Scheduled.Add(time.Duration(inv.Heartbeat) * time.Second)
 		}
 		e.Wait = w
 		return
 	}
 	m.taskSucceeded(e, st, out, now)
+}
+
+// schedule resolves the current Task state's parameters, token and limits,
+// records TaskScheduled and TaskStarted and sets e.Task; it reports false when
+// the execution failed instead.
+func (m *Machine) schedule(e *Execution, st *State, now time.Time) bool {
+	input, err := m.inputOf(e, st)
+	if err != nil {
+		m.fail(e, runtimeError(err), now)
+		return false
+	}
+	token := ""
+	if strings.HasSuffix(st.Resource, ".waitForTaskToken") {
+		token = newToken()
+	}
+	params := input
+	if st.Parameters != nil {
+		if params, err = st.Parameters.Eval(input, m.context(e, token)); err != nil {
+			m.fail(e, runtimeError(err), now)
+			return false
+		}
+	}
+	timeout, heartbeat, err := m.limits(st, input)
+	if err != nil {
+		m.fail(e, runtimeError(err), now)
+		return false
+	}
+	typ, res := resourceNames(st.Resource)
+	scheduled := map[string]any{"resourceType": typ, "resource": res, "region": "us-east-1", "parameters": render(params)}
+	if timeout > 0 {
+		scheduled["timeoutInSeconds"] = timeout
+	}
+	if heartbeat > 0 {
+		scheduled["heartbeatInSeconds"] = heartbeat
+	}
+	e.event(now, "TaskScheduled", "taskScheduledEventDetails", scheduled)
+	e.event(now, "TaskStarted", "taskStartedEventDetails", map[string]any{"resourceType": typ, "resource": res})
+	e.Task = &Invocation{Params: params, Token: token, Timeout: timeout, Heartbeat: heartbeat, Scheduled: now}
+	return true
 }
 
 // limits resolves a task's timeout and heartbeat, in seconds (0: none).
@@ -578,7 +627,7 @@ func (m *Machine) SendTaskSuccess(e *Execution, token string, output any, now ti
 	if err != nil {
 		return err
 	}
-	c.Wait = nil
+	c.Wait, c.Task = nil, nil
 	sub.taskSucceeded(c, st, output, now)
 	return nil
 }
@@ -589,7 +638,7 @@ func (m *Machine) SendTaskFailure(e *Execution, token string, f *Failure, now ti
 	if err != nil {
 		return err
 	}
-	c.Wait = nil
+	c.Wait, c.Task = nil, nil
 	sub.taskFailed(c, st, f, now, "TaskFailed")
 	return nil
 }
@@ -599,6 +648,9 @@ func (m *Machine) SendTaskHeartbeat(e *Execution, token string, now time.Time) e
 	_, c, st, err := m.locate(e, token)
 	if err != nil {
 		return err
+	}
+	if c.Wait == nil { // the task's function is still being called: nothing to push yet
+		return nil
 	}
 	if hb := st.HeartbeatSeconds; hb > 0 && !c.Wait.Heartbeat.IsZero() {
 		c.Wait.Heartbeat = now.Add(time.Duration(hb) * time.Second)
@@ -617,7 +669,7 @@ func (m *Machine) locate(e *Execution, token string) (*Machine, *Execution, *Sta
 	if e.Status != Running || token == "" {
 		return nil, nil, nil, ErrNoSuchTask
 	}
-	if e.Wait != nil && e.Wait.Token == token {
+	if (e.Wait != nil && e.Wait.Token == token) || (e.Task != nil && e.Task.Token == token) {
 		return m, e, m.Def.States[e.State], nil
 	}
 	st := m.Def.States[e.State]
@@ -630,7 +682,8 @@ func (m *Machine) locate(e *Execution, token string) (*Machine, *Execution, *Sta
 	return nil, nil, nil, ErrNoSuchTask
 }
 
-// PendingTokens lists the task tokens e and its children wait on.
+// PendingTokens lists the task tokens e and its children wait on, those of tasks
+// whose function is being called included.
 func PendingTokens(e *Execution) []string {
 	var out []string
 	if e.Status != Running {
@@ -638,6 +691,9 @@ func PendingTokens(e *Execution) []string {
 	}
 	if e.Wait != nil && e.Wait.Token != "" {
 		out = append(out, e.Wait.Token)
+	}
+	if e.Task != nil && e.Task.Token != "" {
+		out = append(out, e.Task.Token)
 	}
 	for _, c := range e.Children {
 		out = append(out, PendingTokens(c)...)

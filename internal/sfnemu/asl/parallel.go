@@ -16,7 +16,7 @@ import (
 
 // sub is the machine of one branch of a Parallel state (or a Map's processor).
 func (m *Machine) sub(st *State, branch int) *Machine {
-	return &Machine{Def: st.Branches[branch], ARN: m.ARN, Runtime: m.Runtime}
+	return &Machine{Def: st.Branches[branch], ARN: m.ARN, Runtime: m.Runtime, Checkpoint: m.Checkpoint}
 }
 
 func (m *Machine) startChildren(ctx context.Context, e *Execution, st *State, now time.Time) {

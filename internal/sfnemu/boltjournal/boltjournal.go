@@ -68,14 +68,31 @@ func (j *Journal) Close() error { return j.db.Close() }
 // PutMachine implements stepfn.Journal.
 func (j *Journal) PutMachine(rec stepfn.MachineRecord) error { return j.put(machines, rec.ARN, rec) }
 
-// PutExecution implements stepfn.Journal.
-func (j *Journal) PutExecution(rec stepfn.ExecutionRecord) error {
-	return j.put(executions, rec.Execution.ARN, rec)
-}
-
-// PutToken implements stepfn.Journal.
-func (j *Journal) PutToken(token string, rec stepfn.TokenRecord) error {
-	return j.put(tokens, token, rec)
+// PutExecution implements stepfn.Journal: the execution and its tokens are
+// written in one bbolt transaction.
+func (j *Journal) PutExecution(rec stepfn.ExecutionRecord, toks map[string]stepfn.TokenRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	encoded := make(map[string][]byte, len(toks))
+	for tok, t := range toks {
+		if encoded[tok], err = json.Marshal(t); err != nil {
+			return err
+		}
+	}
+	return j.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte(executions)).Put([]byte(rec.Execution.ARN), data); err != nil {
+			return err
+		}
+		b := tx.Bucket([]byte(tokens))
+		for tok, t := range encoded {
+			if err := b.Put([]byte(tok), t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // put writes v, as JSON, under key in bucket.

@@ -15,7 +15,8 @@ import (
 
 // TestFormat pins what the file holds, so that a journal written by an earlier
 // Ferry still restores: the buckets, the keys and each record's JSON. Load reads
-// back what was put, with numbers as json.Number.
+// back what was put, with numbers as json.Number. An execution's tokens are
+// written with it.
 func TestFormat(t *testing.T) {
 	dir := t.TempDir()
 	j, err := Open(dir)
@@ -27,7 +28,7 @@ func TestFormat(t *testing.T) {
 	exec := stepfn.ExecutionRecord{Execution: &asl.Execution{ARN: "arn:e", Name: "e", StateMachineARN: "arn:m",
 		Status: asl.Running, Input: map[string]any{"n": json.Number("12345678901234567890")}, Start: created},
 		Input: `{"n": 12345678901234567890}`, Pending: []string{"tok"}}
-	for _, err := range []error{j.PutMachine(machine), j.PutExecution(exec), j.PutToken("tok", stepfn.TokenRecord{Exec: "arn:e", State: 2})} {
+	for _, err := range []error{j.PutMachine(machine), j.PutExecution(exec, map[string]stepfn.TokenRecord{"tok": {Exec: "arn:e", State: 2}})} {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,15 +50,31 @@ type execution struct {
 	pending []string // the task tokens the execution (or its branches) waits on
 }
 
-// TokenState is where a task token stands: pending, answered (or its execution
-// stopped), or timed out. The journal keeps it as a number.
+// TokenState is where a task token stands. The journal keeps it as a number.
 type TokenState int
 
+// Token states.
 const (
-	tokenPending TokenState = iota
-	tokenDone
-	tokenTimedOut
+	// TokenPending: a task waits on the token (or its function is being called).
+	TokenPending TokenState = iota
+	// TokenDone: the token was answered, or its execution stopped.
+	TokenDone
+	// TokenTimedOut: the task timed out before an answer came.
+	TokenTimedOut
 )
+
+// String names a token state, for logs and reports.
+func (s TokenState) String() string {
+	switch s {
+	case TokenPending:
+		return "pending"
+	case TokenDone:
+		return "done"
+	case TokenTimedOut:
+		return "timed out"
+	}
+	return fmt.Sprintf("TokenState(%d)", int(s))
+}
 
 type token struct {
 	exec  string
@@ -177,7 +193,7 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	ex := &execution{sm: sm, input: input}
 	ex.e = sm.machine.NewExecution(arn, name, value, em.Now())
 	if em.journal != nil {
-		if err := em.journal.PutExecution(ex.record()); err != nil {
+		if err := em.journal.PutExecution(ex.record(), nil); err != nil {
 			em.mu.Unlock()
 			return "", time.Time{}, fmt.Errorf("recording execution %s: %w", name, err)
 		}
@@ -200,51 +216,53 @@ func (em *Emulator) advance(ex *execution) {
 	}()
 }
 
-// step advances ex, which the caller has locked, and keeps the token index in step.
+// step advances ex, which the caller has locked, journaling it after every
+// transition (see checkpoint); an execution with nothing due is not written.
 func (em *Emulator) step(ex *execution) {
-	before := ex.pending
-	ex.sm.machine.Advance(context.Background(), ex.e, em.Now())
+	m := *ex.sm.machine
+	m.Checkpoint = func() { em.checkpoint(ex, nil) }
+	m.Advance(context.Background(), ex.e, em.Now())
+}
+
+// checkpoint brings the token index in line with the tokens ex (which the caller
+// has locked) waits on now, and journals ex with every token record that changed
+// (and answered, a token the caller has just answered) in one write. A token that
+// stopped being pending without an answer timed out, or, when the execution was
+// stopped, is done.
+func (em *Emulator) checkpoint(ex *execution, answered *string) {
 	after := asl.PendingTokens(ex.e)
 	em.mu.Lock()
 	defer em.mu.Unlock()
-	changed := map[string]*token{}
-	for _, tok := range before {
+	changed := map[string]TokenRecord{}
+	if answered != nil {
+		t := em.tokens[*answered]
+		t.state = TokenDone
+		changed[*answered] = t.record()
+	}
+	for _, tok := range ex.pending {
 		if slices.Contains(after, tok) {
 			continue
 		}
-		if t := em.tokens[tok]; t != nil && t.state == tokenPending {
-			t.state = tokenTimedOut // it was not answered: the task timed out (or the execution stopped)
+		if t := em.tokens[tok]; t != nil && t.state == TokenPending {
+			t.state = TokenTimedOut
 			if ex.e.Status == asl.Aborted {
-				t.state = tokenDone
+				t.state = TokenDone
 			}
-			changed[tok] = t
+			changed[tok] = t.record()
 		}
 	}
 	for _, tok := range after {
-		if !slices.Contains(before, tok) {
+		if _, ok := em.tokens[tok]; !ok {
 			em.tokens[tok] = &token{exec: ex.e.ARN}
-			changed[tok] = em.tokens[tok]
+			changed[tok] = em.tokens[tok].record()
 		}
 	}
 	ex.pending = after
-	em.record(ex, changed)
-}
-
-// record writes an execution and changed tokens to the journal, if there is one.
-// The caller holds em.mu.
-func (em *Emulator) record(ex *execution, tokens map[string]*token) {
 	if em.journal == nil {
 		return
 	}
-	if ex != nil {
-		if err := em.journal.PutExecution(ex.record()); err != nil {
-			em.journalErr = err
-		}
-	}
-	for tok, t := range tokens {
-		if err := em.journal.PutToken(tok, t.record()); err != nil {
-			em.journalErr = err
-		}
+	if err := em.journal.PutExecution(ex.record(), changed); err != nil {
+		em.journalErr = err
 	}
 }
 
@@ -365,23 +383,23 @@ func (em *Emulator) Stop(arn, errName, cause string) (time.Time, error) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	ex.sm.machine.Stop(ex.e, &asl.Failure{Name: errName, Cause: cause}, em.Now())
-	em.step(ex)
+	em.checkpoint(ex, nil)
 	return ex.e.Stop, nil
 }
 
 // task finds the execution waiting on a task token, locks it, lets any due
 // timeout happen, and checks that the token is still pending. The caller unlocks
 // the execution.
-func (em *Emulator) task(tok string) (*execution, *token, error) {
+func (em *Emulator) task(tok string) (*execution, error) {
 	em.mu.Lock()
 	t, ok := em.tokens[tok]
 	em.mu.Unlock()
 	if !ok {
-		return nil, nil, apiError("InvalidToken", "the task token is not one this service issued")
+		return nil, apiError("InvalidToken", "the task token is not one this service issued")
 	}
 	ex, err := em.execution(t.exec)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ex.mu.Lock()
 	em.step(ex)
@@ -389,19 +407,21 @@ func (em *Emulator) task(tok string) (*execution, *token, error) {
 	state := t.state
 	em.mu.Unlock()
 	switch state {
-	case tokenTimedOut:
+	case TokenTimedOut:
 		ex.mu.Unlock()
-		return nil, nil, apiError("TaskTimedOut", "the task timed out before the answer came")
-	case tokenDone:
+		return nil, apiError("TaskTimedOut", "the task timed out before the answer came")
+	case TokenDone:
 		ex.mu.Unlock()
-		return nil, nil, apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
+		return nil, apiError("TaskDoesNotExist", "the task was already answered, or its execution stopped")
 	}
-	return ex, t, nil
+	return ex, nil
 }
 
-// answer lets fn answer the task waiting on tok, then runs its execution on.
+// answer lets fn answer the task waiting on tok, journals the answer with its
+// effect on the execution (the task's result applied, the next state entered) in
+// one write, then runs the execution on.
 func (em *Emulator) answer(tok string, fn func(*execution) error) error {
-	ex, t, err := em.task(tok)
+	ex, err := em.task(tok)
 	if err != nil {
 		return err
 	}
@@ -409,10 +429,7 @@ func (em *Emulator) answer(tok string, fn func(*execution) error) error {
 		ex.mu.Unlock()
 		return apiError("TaskDoesNotExist", "%v", err)
 	}
-	em.mu.Lock()
-	t.state = tokenDone
-	em.record(nil, map[string]*token{tok: t})
-	em.mu.Unlock()
+	em.checkpoint(ex, &tok)
 	ex.mu.Unlock()
 	em.advance(ex)
 	return nil
@@ -438,7 +455,7 @@ func (em *Emulator) SendTaskFailure(tok, errName, cause string) error {
 
 // SendTaskHeartbeat tells a waiting task it is still being worked on.
 func (em *Emulator) SendTaskHeartbeat(tok string) error {
-	ex, _, err := em.task(tok)
+	ex, err := em.task(tok)
 	if err != nil {
 		return err
 	}
@@ -446,9 +463,7 @@ func (em *Emulator) SendTaskHeartbeat(tok string) error {
 	if err := ex.sm.machine.SendTaskHeartbeat(ex.e, tok, em.Now()); err != nil {
 		return apiError("TaskDoesNotExist", "%v", err)
 	}
-	em.mu.Lock()
-	em.record(ex, nil)
-	em.mu.Unlock()
+	em.checkpoint(ex, nil)
 	return nil
 }
 

@@ -8,17 +8,23 @@ import (
 )
 
 // Journal keeps what the emulator must not lose across a restart: state machines
-// (their definitions with substitutions applied), executions (written after every
-// step, history included) and task tokens. Each Put replaces the record under its
-// key: a state machine's ARN, an execution's ARN, a token. Executions are plain
-// data (asl.Execution), so a restored one resumes exactly where it was.
+// (their definitions with substitutions applied), executions and task tokens.
+// Each record replaces the one under its key: a state machine's ARN, an
+// execution's ARN, a token. Executions are plain data (asl.Execution), so a
+// restored one resumes exactly where it was.
+//
+// The emulator writes an execution after every transition, before every call of
+// a task's function, and when a task token is answered; each write carries the
+// token records that transition changed (a token issued, answered, timed out),
+// so an answer and its effect on the execution are kept both or neither.
 //
 // Package boltjournal keeps it in a bbolt file; the emulator runs without one when
 // it need not survive a restart.
 type Journal interface {
 	PutMachine(MachineRecord) error
-	PutExecution(ExecutionRecord) error
-	PutToken(token string, rec TokenRecord) error
+	// PutExecution writes an execution and the token records in tokens (by
+	// token) atomically: all of them or, on an error, none.
+	PutExecution(exec ExecutionRecord, tokens map[string]TokenRecord) error
 	// Load returns every record, for Restore.
 	Load() (*Snapshot, error)
 }
@@ -62,8 +68,12 @@ func (ex *execution) record() ExecutionRecord {
 func (t *token) record() TokenRecord { return TokenRecord{Exec: t.exec, State: t.state} }
 
 // Restore loads what j holds into em, which must be empty, keeps j as em's journal,
-// and resumes the executions that were running and not waiting (their current
-// step runs again: Ferry's steps are idempotent).
+// and resumes every execution that was running and not waiting: one whose task's
+// function was being called (its result not journaled) calls it again with the
+// same parameters and task token (Ferry's steps are idempotent), any other runs on
+// from the state it was in. An execution waiting for a task token keeps waiting
+// with its token valid, and waits keep their deadlines, which the next Tick
+// checks.
 func (em *Emulator) Restore(j Journal) error {
 	em.journal = j
 	snap, err := j.Load()

@@ -9,9 +9,12 @@
 // GetExecutionHistory, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
 // with Step Functions' error codes. Page tokens are opaque offsets.
 //
-// Given a Journal (Restore), the emulator records every state machine, execution
-// step and task token there, and picks up where it was after a restart; package
-// boltjournal keeps one in a bbolt file. Without one, it forgets on exit.
+// Given a Journal (Restore), the emulator records every state machine there, and
+// every execution after each transition and before each call of a task's function,
+// together with the task tokens that transition issued, answered or timed out, in
+// one write: an answer and its effect on the execution are journaled both or
+// neither. After a restart it picks up where the journal says (see Restore);
+// package boltjournal keeps one in a bbolt file. Without one, it forgets on exit.
 package stepfn
 
 import (
