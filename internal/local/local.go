@@ -7,6 +7,12 @@
 // through the AWS SDK's Step Functions client, as they reach Step Functions in AWS.
 //
 // It also runs the cleanup (expired environments, stale locks) on a schedule.
+//
+// The data directory is held through package datadir: locked while the system
+// runs, and the store and journal files it has used must be there, not empty,
+// and undamaged. Errors about them are one line naming the file or the process
+// holding the directory, and say what to do in ferry local's terms (--data):
+// ferry local is the one program that opens a data directory.
 package local
 
 import (
@@ -21,6 +27,7 @@ import (
 	ferry "github.com/ferrydev/ferry"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/datadir"
 	"github.com/ferrydev/ferry/internal/dynamo"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/identity"
@@ -39,6 +46,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the embedded store and the emulator's journal.
 	DataDir string
+	// Data, when set, is the data directory already opened by the caller with
+	// OpenDataDir, and DataDir is not used. Start takes it over: Close, or a
+	// failed Start, lets go of it.
+	Data *datadir.Dir
 	// DynamoEndpoint, when set, puts the state in DynamoDB there (table Table)
 	// instead of the embedded store.
 	DynamoEndpoint, Table string
@@ -67,6 +78,7 @@ type System struct {
 	// URL is where the listener serves; SFNEndpoint the Step Functions API.
 	URL, SFNEndpoint string
 
+	dir      *datadir.Dir
 	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
@@ -88,17 +100,32 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if cfg.CleanupEvery == 0 {
 		cfg.CleanupEvery = time.Minute
 	}
-	s := &System{done: make(chan struct{})}
+	s := &System{done: make(chan struct{}), dir: cfg.Data}
 	var err error
-	if s.Store, err = openStore(ctx, cfg); err != nil {
+	if s.dir == nil {
+		if s.dir, err = OpenDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if s.Store, err = openStore(ctx, cfg, s.dir); err != nil {
+		s.dir.Close()
 		return nil, err
 	}
 	s.Pipeline = pipeline.New(s.Store, cfg.Now, "")
 	steps := s.Pipeline.Handlers(cfg.Log)
 	s.Emulator = stepfn.New(functions(steps))
 	s.Emulator.Now = cfg.Now
-	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
+	if s.journal, err = openJournal(s.dir); err != nil {
 		s.Store.Close()
+		s.dir.Close()
+		return nil, err
+	}
+	used := []string{boltjournal.File}
+	if cfg.DynamoEndpoint == "" {
+		used = append(used, boltstore.FileName)
+	}
+	if err := s.dir.Record(used...); err != nil {
+		s.closeStores()
 		return nil, err
 	}
 	if err := s.Emulator.Restore(s.journal); err != nil {
@@ -146,9 +173,10 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	return s, nil
 }
 
-func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+// openStore opens the embedded store in dir, or DynamoDB when configured.
+func openStore(ctx context.Context, cfg Config, dir *datadir.Dir) (store.Store, error) {
 	if cfg.DynamoEndpoint == "" {
-		return boltstore.Open(cfg.DataDir)
+		return openEmbedded(dir)
 	}
 	client := dynamo.NewLocalClient(cfg.DynamoEndpoint)
 	if err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
@@ -206,10 +234,11 @@ func (s *System) Close() error {
 	return errors.Join(err, s.closeStores())
 }
 
+// closeStores closes the stores and lets go of the data directory.
 func (s *System) closeStores() error {
 	var errs []error
 	if s.journal != nil {
 		errs = append(errs, s.journal.Close())
 	}
-	return errors.Join(append(errs, s.Store.Close())...)
+	return errors.Join(append(errs, s.Store.Close(), s.dir.Close())...)
 }
