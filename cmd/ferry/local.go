@@ -58,20 +58,26 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *users == "" {
 		*users = filepath.Join(*data, "users.json")
 	}
+	// The data directory is locked before anything in it is read or written.
+	dir, err := local.OpenDataDir(*data)
+	if err != nil {
+		return failLocal(stderr, err)
+	}
 	ids, err := identities(*users, *demo)
 	if err != nil {
-		return fail(stderr, err)
+		dir.Close()
+		return failLocal(stderr, err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	s, err := local.Start(ctx, local.Config{Addr: *addr, DataDir: *data, DynamoEndpoint: *endpoint, Table: *table,
+	s, err := local.Start(ctx, local.Config{Addr: *addr, Data: dir, DynamoEndpoint: *endpoint, Table: *table,
 		Identity: ids, AllowRemote: *remote, Log: log})
 	if err != nil {
-		return fail(stderr, err)
+		return failLocal(stderr, err)
 	}
 	if *demo {
 		if err := local.Seed(ctx, s); err != nil {
 			s.Close()
-			return fail(stderr, fmt.Errorf("seeding the demo: %w", err))
+			return failLocal(stderr, fmt.Errorf("seeding the demo: %w", err))
 		}
 	}
 	where := "embedded store in " + abs(*data)
@@ -97,9 +103,16 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Stopping.")
 	if err := s.Close(); err != nil {
-		return fail(stderr, err)
+		return failLocal(stderr, err)
 	}
 	return exitOK
+}
+
+// failLocal prints err as ferry local's one-line error and returns the exit
+// code for it.
+func failLocal(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "ferry local: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
+	return exitError
 }
 
 func abs(dir string) string {

@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/ferrydev/ferry/internal/boltfile"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
 // FileName is the store's file in the data directory.
 const FileName = "ferry.db"
+
+// What names the store's file in errors.
+const What = "store file"
 
 var (
 	bucketEnv      = []byte("env")
@@ -33,27 +36,16 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store in directory dir.
+// Open opens (creating if needed) the store in directory dir. A damaged store
+// file gives a *boltfile.DamagedError naming it, never a panic.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := boltfile.Open(filepath.Join(dir, FileName), What, bucketEnv, bucketVersion, bucketDeploy, bucketRelease,
+		bucketPlan, bucketPromo, bucketPromoEnv, bucketPending, bucketEvent)
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", filepath.Join(dir, FileName), err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEnv, bucketVersion, bucketDeploy, bucketRelease, bucketPlan,
-			bucketPromo, bucketPromoEnv, bucketPending, bucketEvent} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("preparing store: %w", err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
 }

@@ -26,6 +26,12 @@
 // settled whose answer a crash kept from the execution (answerSettledApprovals).
 // crash_test.go kills a ferry local process at every step boundary and checks
 // this on both stores.
+//
+// The data directory is held through package datadir: locked while the system
+// runs, and the store and journal files it has used must be there, not empty,
+// and undamaged. Errors about them are one line naming the file or the process
+// holding the directory, and say what to do in ferry local's terms (--data):
+// ferry local is the one program that opens a data directory.
 package local
 
 import (
@@ -42,6 +48,7 @@ import (
 	ferry "github.com/ferrydev/ferry"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
+	"github.com/ferrydev/ferry/internal/datadir"
 	"github.com/ferrydev/ferry/internal/dynamo"
 	"github.com/ferrydev/ferry/internal/httpapi"
 	"github.com/ferrydev/ferry/internal/identity"
@@ -61,6 +68,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the embedded store and the emulator's journal.
 	DataDir string
+	// Data, when set, is the data directory already opened by the caller with
+	// OpenDataDir, and DataDir is not used. Start takes it over: Close, or a
+	// failed Start, lets go of it.
+	Data *datadir.Dir
 	// DynamoEndpoint, when set, puts the state in DynamoDB there (table Table)
 	// instead of the embedded store.
 	DynamoEndpoint, Table string
@@ -111,6 +122,7 @@ type System struct {
 	// Remote says the listener is on an address other machines may reach.
 	Remote bool
 
+	dir      *datadir.Dir
 	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
@@ -136,7 +148,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the identity config: %w", err)
 	}
-	s := &System{done: make(chan struct{})}
+	s := &System{done: make(chan struct{}), dir: cfg.Data}
 	if err := s.build(ctx, cfg); err != nil {
 		if s.Emulator != nil {
 			s.Emulator.Settle()
@@ -201,16 +213,28 @@ func (s *System) build(ctx context.Context, cfg Config) error {
 	if s.Remote = !loopback; s.Remote && !cfg.AllowRemote {
 		return fmt.Errorf("%s is not a loopback address: other machines could reach ferry local there; listen there only on purpose, with ferry local --allow-remote", cfg.Addr)
 	}
-	if s.SFNCredentials, err = loadCredentials(cfg.DataDir); err != nil {
+	if s.dir == nil {
+		if s.dir, err = OpenDataDir(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+	if s.SFNCredentials, err = loadCredentials(s.dir.Path); err != nil {
 		return err
 	}
-	if s.Store, err = openStore(ctx, cfg); err != nil {
+	if s.Store, err = openStore(ctx, cfg, s.dir); err != nil {
 		return err
 	}
 	if cfg.seams.store != nil {
 		s.Store = cfg.seams.store(s.Store)
 	}
-	if s.journal, err = boltjournal.Open(cfg.DataDir); err != nil {
+	if s.journal, err = openJournal(s.dir); err != nil {
+		return err
+	}
+	used := []string{boltjournal.File}
+	if cfg.DynamoEndpoint == "" {
+		used = append(used, boltstore.FileName)
+	}
+	if err := s.dir.Record(used...); err != nil {
 		return err
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -240,9 +264,10 @@ func (s *System) build(ctx context.Context, cfg Config) error {
 	return s.answerSettledApprovals(ctx, cfg.Log)
 }
 
-func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+// openStore opens the embedded store in dir, or DynamoDB when configured.
+func openStore(ctx context.Context, cfg Config, dir *datadir.Dir) (store.Store, error) {
 	if cfg.DynamoEndpoint == "" {
-		return boltstore.Open(cfg.DataDir)
+		return openEmbedded(dir)
 	}
 	client := dynamo.NewLocalClient(cfg.DynamoEndpoint)
 	if err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
@@ -303,6 +328,7 @@ func (s *System) Close() error {
 	return errors.Join(err, s.closeStores())
 }
 
+// closeStores closes the stores and lets go of the data directory.
 func (s *System) closeStores() error {
 	var errs []error
 	if s.journal != nil {
@@ -310,6 +336,9 @@ func (s *System) closeStores() error {
 	}
 	if s.Store != nil {
 		errs = append(errs, s.Store.Close())
+	}
+	if s.dir != nil {
+		errs = append(errs, s.dir.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -4,8 +4,10 @@
 // JSON of its stepfn record type. Records are decoded with numbers kept exact
 // (json.Number), as package asl expects of execution data.
 //
-// Apart from opening the file, errors are passed on as bbolt and encoding/json
-// return them: the callers (the emulator, ferry local) say what they were doing.
+// Opening goes through package boltfile, so a damaged file is an error naming it,
+// never a panic. Apart from opening the file, errors are passed on as bbolt and
+// encoding/json return them: the callers (the emulator, ferry local) say what
+// they were doing.
 package boltjournal
 
 import (
@@ -14,15 +16,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/ferrydev/ferry/internal/boltfile"
 	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
 )
 
 // File is the journal's file in the data directory.
 const File = "stepfn.db"
+
+// What names the journal's file in errors.
+const What = "journal file"
 
 // The buckets, one per kind of record.
 const (
@@ -38,25 +43,14 @@ type Journal struct {
 
 var _ stepfn.Journal = (*Journal)(nil)
 
-// Open opens (creating if needed) the journal in dir.
+// Open opens (creating if needed) the journal in dir. A damaged journal file
+// gives a *boltfile.DamagedError naming it, never a panic.
 func Open(dir string) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, File), 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := boltfile.Open(filepath.Join(dir, File), What, []byte(machines), []byte(executions), []byte(tokens))
 	if err != nil {
-		return nil, fmt.Errorf("opening the Step Functions journal: %w", err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{machines, executions, tokens} {
-			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	return &Journal{db: db}, nil
