@@ -59,8 +59,8 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the browser tests failed: %v", err)
 	}
-	if strings.Count(string(out), "ok   ") != 6 {
-		t.Errorf("expected 6 passing scenarios")
+	if strings.Count(string(out), "ok   ") != 7 {
+		t.Errorf("expected 7 passing scenarios")
 	}
 }
 
