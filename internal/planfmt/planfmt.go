@@ -16,7 +16,6 @@
 package planfmt
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -69,10 +68,7 @@ type Options struct {
 func Write(w io.Writer, f Format, p *plan.Plan, opts Options) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return writeJSON(w, p)
 	case Markdown:
 		return writeMarkdown(w, p, opts)
 	default:

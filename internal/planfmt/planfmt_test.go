@@ -230,3 +230,48 @@ func TestMarkdownCapsIndirect(t *testing.T) {
 		t.Errorf("indirect heading or note of the rows left out missing:\n%s", out)
 	}
 }
+
+// TestJSONIsTheEncodersIndentedJSON checks the JSON written one element at a time
+// has the bytes of encoding/json's indented form (no HTML escaping), for a plan
+// with no changes, the example, and a chain with indirect nodes and text that
+// needs escaping.
+func TestJSONIsTheEncodersIndentedJSON(t *testing.T) {
+	same, err := plan.Compute(plan.Input{Base: load(t, "../../examples/v1.yaml"), Candidate: load(t, "../../examples/v1.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old, cur []release.Node
+	for i := range 50 {
+		n := release.Node{Name: fmt.Sprintf("n%02d", i), Kind: "<k>&\u2028é"}
+		if i > 0 {
+			n.DependsOn = []string{old[i-1].Name}
+		}
+		old = append(old, n)
+		if i%7 == 0 {
+			n.Kind = "k\"changed\n"
+		}
+		cur = append(cur, n)
+	}
+	base, cand := &release.Release{Nodes: old}, &release.Release{Nodes: cur}
+	for _, r := range []*release.Release{base, cand} {
+		if err := release.Validate("t", r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chain, err := plan.Compute(plan.Input{Target: "prod", Base: base, Candidate: cand})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*plan.Plan{same, examplePlan(t), chain} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(p); err != nil {
+			t.Fatal(err)
+		}
+		if got := render(t, JSON, p, Options{}); !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("JSON differs from encoding/json's:\n--- got ---\n%s\n--- want ---\n%s", got, want.Bytes())
+		}
+	}
+}
