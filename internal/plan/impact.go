@@ -86,28 +86,40 @@ func newGraph(nodes []release.Node) graph {
 }
 
 // firsts holds, per node, the smallest ids (first names) of a set of nodes, at most
-// width of them, sorted, in one arena. Because the width smallest ids of a union
-// are among the width smallest of each part, merging capped lists keeps them exact:
-// the list is the true first width, and it is full exactly when the set has at
-// least width members.
+// width of them, sorted. Because the width smallest ids of a union are among the
+// width smallest of each part, merging capped lists keeps them exact: the list is
+// the true first width, and it is full exactly when the set has at least width
+// members. Lists live in one arena that only nodes with a non-empty set take room
+// in, so a plan where few nodes break stays small.
 type firsts struct {
 	width   int
-	ids     []int32
-	lens    []uint8
+	slot    []int32 // per node: its list's index in the arena, -1 while empty
+	ids     []int32 // the arena, width ids a list
+	lens    []uint8 // per list
 	scratch []int32
 }
 
 func newFirsts(n, width int) *firsts {
-	return &firsts{width: width, ids: make([]int32, n*width), lens: make([]uint8, n), scratch: make([]int32, 0, width)}
+	f := &firsts{width: width, slot: make([]int32, n), scratch: make([]int32, 0, width)}
+	for i := range f.slot {
+		f.slot[i] = -1
+	}
+	return f
 }
 
 func (f *firsts) get(i int32) []int32 {
-	start := int(i) * f.width
-	return f.ids[start : start+int(f.lens[i])]
+	s := int(f.slot[i])
+	if s < 0 {
+		return nil
+	}
+	return f.ids[s*f.width : s*f.width+int(f.lens[s])]
 }
 
 // merge adds the sorted ids src to node i's set.
 func (f *firsts) merge(i int32, src []int32) {
+	if len(src) == 0 {
+		return
+	}
 	cur := f.get(i)
 	out := f.scratch[:0]
 	a, b := 0, 0
@@ -125,8 +137,19 @@ func (f *firsts) merge(i int32, src []int32) {
 			b++
 		}
 	}
-	copy(f.ids[int(i)*f.width:], out)
-	f.lens[i] = uint8(len(out))
+	if f.slot[i] < 0 {
+		f.slot[i] = int32(len(f.lens))
+		f.lens = append(f.lens, 0)
+		if len(f.ids)+f.width > cap(f.ids) { // doubling: append would grow a large arena by a quarter at a time
+			grown := make([]int32, len(f.ids), 2*cap(f.ids)+64*f.width)
+			copy(grown, f.ids)
+			f.ids = grown
+		}
+		f.ids = f.ids[:len(f.ids)+f.width]
+	}
+	s := int(f.slot[i])
+	copy(f.ids[s*f.width:], out)
+	f.lens[s] = uint8(len(out))
 	f.scratch = out
 }
 
@@ -140,8 +163,8 @@ type counter struct {
 	budget int
 }
 
-func newCounter(next csr, n, budget int) *counter {
-	return &counter{next: next, seen: make([]uint32, n), budget: budget}
+func newCounter(next csr, budget int) *counter {
+	return &counter{next: next, budget: budget}
 }
 
 // count walks from start along c.next, entering only nodes enter allows, and
@@ -150,6 +173,9 @@ func newCounter(next csr, n, budget int) *counter {
 func (c *counter) count(start int32, enter, want func(int32) bool) (int, bool) {
 	if c.budget <= 0 {
 		return 0, false
+	}
+	if c.seen == nil { // allocated for the first walk: plans where few nodes break walk none
+		c.seen = make([]uint32, len(c.next.offsets)-1)
 	}
 	c.round++
 	c.seen[start] = c.round
@@ -200,7 +226,7 @@ func addImpact(p *Plan, cand []release.Node, categories []Category, changeOf []i
 	}
 	impacted := make([]bool, n)
 	for i := range impacted {
-		impacted[i] = up.lens[i] > 0
+		impacted[i] = up.slot[i] >= 0
 	}
 	// Downstream of breaking nodes: the first dependents below each.
 	down := newFirsts(n, width)
@@ -217,8 +243,8 @@ func addImpact(p *Plan, cand []release.Node, categories []Category, changeOf []i
 	}
 
 	budget := countStepsPerElement*(n+g.edges) + countStepsFloor
-	downward := newCounter(g.children, n, budget)
-	upward := newCounter(g.parents, n, budget)
+	downward := newCounter(g.children, budget)
+	upward := newCounter(g.parents, budget)
 	all := func(int32) bool { return true }
 	onPath := func(i int32) bool { return breaking[i] || impacted[i] }
 	isBreaking := func(i int32) bool { return breaking[i] }

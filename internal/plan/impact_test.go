@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/release"
@@ -130,20 +131,10 @@ func checkAgainstBruteForce(t *testing.T, nodes []release.Node, breaking map[int
 		t.Errorf("%d nodes described, %d impacted", len(described), impactedCount)
 	}
 	if p.Summary.Indirect != len(p.Indirect) || !slices.IsSortedFunc(p.Indirect, func(a, b IndirectNode) int {
-		return cmpString(a.Node, b.Node)
+		return strings.Compare(a.Node, b.Node)
 	}) {
 		t.Errorf("indirect count %d for %d entries, or not sorted", p.Summary.Indirect, len(p.Indirect))
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestImpactMatchesBruteForce plans random graphs, with random nodes breaking,
