@@ -4,13 +4,28 @@
 //
 // docs/plan-contract.md describes the categories and the JSON form for users.
 // Decisions recorded here:
-//   - A node is "changed" when its category is not UNCHANGED; "indirect" counts the
-//     UNCHANGED nodes that transitively depend, in the candidate's graph, on a
-//     BREAKING node (they must be rebuilt though nothing in them changed).
-//   - impacted lists, for a BREAKING node, every transitive dependent in the candidate
-//     (changed or not), sorted by name, at most MaxImpactedListed of them;
-//     impacted_count always gives the full number. Without the cap, many breaking
-//     nodes in a dense graph would make the plan quadratic in size.
+//   - A node is "changed" when its category is not UNCHANGED. A node is "impacted"
+//     when it transitively depends, in the candidate's graph, on a BREAKING node;
+//     "indirect" are the impacted nodes that are UNCHANGED (they must be rebuilt
+//     though nothing in them changed).
+//   - Impact is computed in time and space linear in nodes plus edges, whatever the
+//     graph's shape, and the plan is linear in size: no list in it grows with the
+//     number of paths. Counting every breaking node's transitive dependents exactly
+//     is not linear in general (a chain of n breaking nodes has n²/2 such pairs), so:
+//   - a BREAKING change lists the first MaxImpactedListed of its transitive
+//     dependents by name (impacted) and counts them (impacted_count); an impacted
+//     node, changed (on its change) or not (in indirect, each listed once), lists
+//     the first MaxImpactedListed BREAKING nodes upstream of it by name
+//     (impacted_by), counts them (impacted_by_count), and names its direct
+//     dependencies that are BREAKING or impacted (via, complete: following via
+//     answers either question exactly).
+//   - The first names are exact: they come from capped sorted lists merged along
+//     the graph, which keep the first names of a union exactly. A count is exact
+//     when the list is not full; otherwise a walk counts it, and all such walks in
+//     one direction follow at most countStepsPerElement × (nodes + edges) +
+//     countStepsFloor edges, upstream nodes first. A count the budget did not reach
+//     is a lower bound and says so (impacted_count_exact false). Real plans, where
+//     few nodes break, are counted exactly.
 //   - A fingerprint that differs while everything else is equal is NON_BREAKING (the
 //     content changed in a way the release does not show, such as a dbt checksum).
 //   - changes are sorted by node name; renderers group them by category.
@@ -22,15 +37,10 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"sort"
 
-	"github.com/ferrydev/ferry/internal/canonical"
 	"github.com/ferrydev/ferry/internal/release"
 )
-
-// MaxImpactedListed is the most names one change lists in Impacted.
-const MaxImpactedListed = 1000
 
 // Category says how a node differs between the current and the candidate release.
 type Category string
@@ -70,8 +80,9 @@ type Plan struct {
 	Summary Summary `json:"summary"`
 	// Changes has one entry per node that is not UNCHANGED, sorted by name.
 	Changes []Change `json:"changes"`
-	// Indirect lists the unchanged nodes that must be rebuilt, sorted by name.
-	Indirect []string `json:"indirect"`
+	// Indirect lists the impacted nodes that are UNCHANGED (they must be rebuilt),
+	// each once, sorted by name.
+	Indirect []IndirectNode `json:"indirect"`
 }
 
 // Summary counts nodes per category, plus the indirectly impacted ones.
@@ -132,10 +143,45 @@ type Change struct {
 	Kind     string   `json:"kind"`
 	Category Category `json:"category"`
 	Details  Details  `json:"details"`
-	// Impacted lists transitive dependents of a BREAKING node (at most MaxImpactedListed).
+	// Impacted lists, for a BREAKING node, the first of its transitive dependents by
+	// name, changed or not, at most MaxImpactedListed; empty otherwise.
 	Impacted []string `json:"impacted"`
-	// ImpactedCount is the number of transitive dependents, listed or not.
+	// ImpactedCount is the number of transitive dependents, listed or not: exact
+	// when ImpactedCountExact, otherwise a lower bound.
 	ImpactedCount int `json:"impacted_count"`
+	// ImpactedCountExact says ImpactedCount is exact.
+	ImpactedCountExact bool `json:"impacted_count_exact"`
+	// Upstream says which breaking changes reach this node, if any.
+	Upstream
+}
+
+// Upstream says how BREAKING nodes upstream reach an impacted node. Every field is
+// empty (and the count exact) for a node no breaking change reaches.
+type Upstream struct {
+	// ImpactedBy lists the first BREAKING nodes upstream by name, at most
+	// MaxImpactedListed.
+	ImpactedBy []string `json:"impacted_by"`
+	// ImpactedByCount is the number of BREAKING nodes upstream: exact when
+	// ImpactedByCountExact, otherwise a lower bound.
+	ImpactedByCount int `json:"impacted_by_count"`
+	// ImpactedByCountExact says ImpactedByCount is exact.
+	ImpactedByCountExact bool `json:"impacted_by_count_exact"`
+	// Via lists the node's direct dependencies that are BREAKING or impacted: the
+	// edges the breakage arrives on, all of them, sorted.
+	Via []string `json:"via"`
+}
+
+// IndirectNode is an UNCHANGED node downstream of a BREAKING node.
+type IndirectNode struct {
+	Node string `json:"node"`
+	Kind string `json:"kind"`
+	Upstream
+}
+
+// notImpacted is a change's impact fields when nothing breaks above or below it.
+func notImpacted(node, kind string, c Category, d Details) Change {
+	return Change{Node: node, Kind: kind, Category: c, Details: d, Impacted: []string{}, ImpactedCountExact: true,
+		Upstream: Upstream{ImpactedBy: []string{}, ImpactedByCountExact: true, Via: []string{}}}
 }
 
 // Details says what differs in a node present in both releases.
@@ -189,49 +235,63 @@ func Compute(in Input) (*Plan, error) {
 		BaseVersion: in.BaseVersion,
 		Release:     in.Candidate.ID(),
 		Changes:     []Change{},
-		Indirect:    []string{},
+		Indirect:    []IndirectNode{},
 	}
 	if in.Base != nil {
 		p.BaseRelease = in.Base.ID()
 	}
 	cand := in.Candidate.Nodes
 	categories := make([]Category, len(cand))
-	var breaking []breakingChange
+	changeOf := make([]int32, len(cand))
+	anyBreaking := false
 	old := base.Nodes
 	i, j := 0, 0
 	for i < len(old) || j < len(cand) {
 		switch {
 		case j == len(cand) || (i < len(old) && old[i].Name < cand[j].Name):
-			p.Changes = append(p.Changes, Change{Node: old[i].Name, Kind: old[i].Kind, Category: Removed, Impacted: []string{}})
+			p.Changes = appendChange(p.Changes, notImpacted(old[i].Name, old[i].Kind, Removed, Details{}))
 			p.Summary.add(Removed)
 			i++
 		case i == len(old) || cand[j].Name < old[i].Name:
 			categories[j] = Added
-			p.Changes = append(p.Changes, Change{Node: cand[j].Name, Kind: cand[j].Kind, Category: Added, Impacted: []string{}})
+			changeOf[j] = int32(len(p.Changes))
+			p.Changes = appendChange(p.Changes, notImpacted(cand[j].Name, cand[j].Kind, Added, Details{}))
 			p.Summary.add(Added)
 			j++
 		default:
 			c, d := compare(&old[i], &cand[j])
 			categories[j] = c
 			p.Summary.add(c)
+			changeOf[j] = -1
 			if c != Unchanged {
-				if c == Breaking {
-					breaking = append(breaking, breakingChange{change: len(p.Changes), node: int32(j)})
-				}
-				p.Changes = append(p.Changes, Change{Node: cand[j].Name, Kind: cand[j].Kind, Category: c, Details: d, Impacted: []string{}})
+				anyBreaking = anyBreaking || c == Breaking
+				changeOf[j] = int32(len(p.Changes))
+				p.Changes = appendChange(p.Changes, notImpacted(cand[j].Name, cand[j].Kind, c, d))
 			}
 			i++
 			j++
 		}
 	}
-	if len(breaking) > 0 {
-		addImpact(p, cand, categories, breaking)
+	if anyBreaking {
+		addImpact(p, cand, categories, changeOf)
 	}
 	var err error
-	if p.Digest, err = canonical.MarshalDigest(p); err != nil {
-		return nil, fmt.Errorf("computing plan digest: %w", err)
+	if p.Digest, err = digest(p); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// appendChange appends c to changes, doubling the capacity when it is full: the
+// runtime grows large slices by a quarter at a time, which for a plan of many
+// changes allocates about five times its final size.
+func appendChange(changes []Change, c Change) []Change {
+	if len(changes) == cap(changes) {
+		grown := make([]Change, len(changes), 2*cap(changes)+8)
+		copy(grown, changes)
+		changes = grown
+	}
+	return append(changes, c)
 }
 
 // compare categorizes a node present in both releases and says what differs.

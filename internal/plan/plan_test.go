@@ -187,11 +187,19 @@ func TestImpact(t *testing.T) {
 		cand := rel(t, node("a", "changed"), node("b", "k", "a"), node("c", "k", "a"), node("d", "k", "b", "c"), node("e", "k"))
 		p := compute(t, base, cand)
 		a, _ := change(p, "a")
-		if a.Category != Breaking || !slices.Equal(a.Impacted, []string{"b", "c", "d"}) || a.ImpactedCount != 3 {
-			t.Errorf("a: %s impacted %v (%d)", a.Category, a.Impacted, a.ImpactedCount)
+		if a.Category != Breaking || !slices.Equal(a.Impacted, []string{"b", "c", "d"}) || a.ImpactedCount != 3 || !a.ImpactedCountExact {
+			t.Errorf("a: %s impacted %v (%d, exact %v)", a.Category, a.Impacted, a.ImpactedCount, a.ImpactedCountExact)
 		}
-		if p.Summary.Indirect != 3 || !slices.Equal(p.Indirect, []string{"b", "c", "d"}) {
-			t.Errorf("indirect %d %v, want b, c, d", p.Summary.Indirect, p.Indirect)
+		if p.Summary.Indirect != 3 || !slices.Equal(indirectNames(p), []string{"b", "c", "d"}) {
+			t.Errorf("indirect %d %v, want b, c, d", p.Summary.Indirect, indirectNames(p))
+		}
+		d := p.Indirect[2]
+		want := Upstream{ImpactedBy: []string{"a"}, ImpactedByCount: 1, ImpactedByCountExact: true, Via: []string{"b", "c"}}
+		if d.Kind != "k" || !reflect.DeepEqual(d.Upstream, want) {
+			t.Errorf("d: %+v, want impacted by a via b and c", d)
+		}
+		if len(a.ImpactedBy) != 0 || a.ImpactedByCount != 0 || !a.ImpactedByCountExact {
+			t.Errorf("a is impacted by nothing, got %+v", a.Upstream)
 		}
 	})
 	t.Run("changed dependents are impacted but not indirect", func(t *testing.T) {
@@ -203,8 +211,14 @@ func TestImpact(t *testing.T) {
 		if !slices.Equal(a.Impacted, []string{"b", "c"}) || !slices.Equal(b.Impacted, []string{"c"}) {
 			t.Errorf("impacted a %v, b %v", a.Impacted, b.Impacted)
 		}
+		if !slices.Equal(b.ImpactedBy, []string{"a"}) || !slices.Equal(b.Via, []string{"a"}) {
+			t.Errorf("b impacted by %v via %v, want a via a", b.ImpactedBy, b.Via)
+		}
 		if p.Summary.Indirect != 1 || p.Summary.Breaking != 2 {
 			t.Errorf("summary %+v, want 2 breaking and 1 indirect", p.Summary)
+		}
+		if c := p.Indirect[0]; c.Node != "c" || !slices.Equal(c.ImpactedBy, []string{"a", "b"}) || c.ImpactedByCount != 2 || !slices.Equal(c.Via, []string{"b"}) {
+			t.Errorf("c: %+v, want impacted by a and b via b", c)
 		}
 	})
 	t.Run("impact follows the candidate graph", func(t *testing.T) {
@@ -218,12 +232,15 @@ func TestImpact(t *testing.T) {
 		if p.Summary.Indirect != 0 {
 			t.Errorf("indirect %d: c and b both changed their dependencies", p.Summary.Indirect)
 		}
+		if c, _ := change(p, "c"); !slices.Equal(c.ImpactedBy, []string{"a"}) {
+			t.Errorf("c, a changed node below a, is impacted by %v", c.ImpactedBy)
+		}
 	})
 	t.Run("non-breaking changes impact nothing", func(t *testing.T) {
 		base := rel(t, node("a", "k"), node("b", "k", "a"))
 		cand := rel(t, release.Node{Name: "a", Kind: "k", Spec: []byte(`{"x":1}`)}, node("b", "k", "a"))
 		p := compute(t, base, cand)
-		if p.Summary.Indirect != 0 || len(p.Changes[0].Impacted) != 0 {
+		if p.Summary.Indirect != 0 || len(p.Changes[0].Impacted) != 0 || !p.Changes[0].ImpactedCountExact {
 			t.Errorf("non-breaking change impacted %v", p.Changes[0].Impacted)
 		}
 	})
@@ -238,13 +255,25 @@ func TestImpact(t *testing.T) {
 		})...)
 		p := compute(t, base, cand)
 		root, _ := change(p, "n00000")
-		if root.ImpactedCount != n-1 || len(root.Impacted) != MaxImpactedListed || root.Impacted[0] != "n00001" {
-			t.Errorf("impacted count %d, listed %d, first %q", root.ImpactedCount, len(root.Impacted), root.Impacted[0])
+		if root.ImpactedCount != n-1 || !root.ImpactedCountExact || len(root.Impacted) != MaxImpactedListed || root.Impacted[0] != "n00001" {
+			t.Errorf("impacted count %d (exact %v), listed %d, first %q", root.ImpactedCount, root.ImpactedCountExact, len(root.Impacted), root.Impacted[0])
 		}
 		if p.Summary.Indirect != n-1 || len(p.Indirect) != n-1 {
 			t.Errorf("indirect %d (listed %d), want %d", p.Summary.Indirect, len(p.Indirect), n-1)
 		}
+		last := p.Indirect[n-2]
+		if last.Node != "n02999" || !slices.Equal(last.ImpactedBy, []string{"n00000"}) || !slices.Equal(last.Via, []string{"n02998"}) {
+			t.Errorf("last node %+v, want impacted by n00000 via n02998", last)
+		}
 	})
+}
+
+func indirectNames(p *Plan) []string {
+	var out []string
+	for _, n := range p.Indirect {
+		out = append(out, n.Node)
+	}
+	return out
 }
 
 func TestDigest(t *testing.T) {
@@ -271,6 +300,11 @@ func TestDigest(t *testing.T) {
 	}
 	if staging.Digest == p1.Digest {
 		t.Error("a plan for another target has the same digest")
+	}
+	odd := compute(t, rel(t, release.Node{Name: "a", Kind: "k"}, release.Node{Name: "b", Kind: "k", DependsOn: []string{"a"}}),
+		rel(t, release.Node{Name: "a", Kind: "<é&\u2028>", Metadata: []byte(`{"x":"\u0001"}`)}, release.Node{Name: "b", Kind: "k", DependsOn: []string{"a"}}))
+	if d := digestOf(t, odd); d != odd.Digest || odd.Summary.Indirect != 1 {
+		t.Errorf("digest %s of a plan with escapes and an indirect node, canonical JSON gives %s", odd.Digest, d)
 	}
 	tampered := *p1
 	tampered.Summary.Breaking = 0

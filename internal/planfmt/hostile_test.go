@@ -29,7 +29,8 @@ func hostilePlan() *plan.Plan {
 		},
 		Impacted: []string{h("downstream")}, ImpactedCount: 1}
 	return &plan.Plan{Target: h("prod"), Digest: "sha256:" + h("d"), Changes: []plan.Change{breaking},
-		Indirect: []string{h("indirect")}, Summary: plan.Summary{Breaking: 1, Indirect: 1}}
+		Indirect: []plan.IndirectNode{{Node: h("indirect"), Kind: h("model"),
+			Upstream: plan.Upstream{ImpactedBy: []string{h("breaking")}, ImpactedByCount: 1, ImpactedByCountExact: true, Via: []string{h("via")}}}}, Summary: plan.Summary{Breaking: 1, Indirect: 1}}
 }
 
 // TestHostileText checks that no renderer for people passes an escape sequence

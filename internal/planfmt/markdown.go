@@ -45,6 +45,9 @@ func writeMarkdown(out io.Writer, p *plan.Plan, opts Options) error {
 			if line := impactLine(c, mdCode); line != "" {
 				facts = append(facts, "**"+line+"**")
 			}
+			if line := impactedByLine(c.Upstream, mdCode); line != "" {
+				facts = append(facts, line)
+			}
 			fmt.Fprintf(w, "| %s | %s | %s |\n", mdCode(c.Node), mdText(c.Kind), strings.Join(facts, "<br>"))
 		}
 		if more := len(changes) - MaxRows; more > 0 {
@@ -56,11 +59,14 @@ func writeMarkdown(out io.Writer, p *plan.Plan, opts Options) error {
 	}
 	if n := len(p.Indirect); n > 0 {
 		fmt.Fprintf(w, "\n<details><summary>Unchanged but rebuilt downstream of breaking changes (%d)</summary>\n\n", n)
-		fmt.Fprint(w, joinQuoted(p.Indirect[:min(n, MaxRows)], mdCode))
-		if n > MaxRows {
-			fmt.Fprintf(w, " and %d more", n-MaxRows)
+		fmt.Fprintln(w, "| Node | Kind | Impact |")
+		fmt.Fprintln(w, "|---|---|---|")
+		for _, in := range p.Indirect[:min(n, MaxRows)] {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", mdCode(in.Node), mdText(in.Kind), impactedByLine(in.Upstream, mdCode))
 		}
-		fmt.Fprintln(w)
+		if n > MaxRows {
+			fmt.Fprintf(w, "\n… and %d more; `ferry plan --format json` lists them all.\n", n-MaxRows)
+		}
 		fmt.Fprintln(w, "\n</details>")
 	}
 	fmt.Fprintf(w, "\n<sub>Digest %s</sub>\n", mdCode(p.Digest))

@@ -3,11 +3,16 @@
 // or a GitHub step summary.
 //
 // Text and Markdown list changes grouped by category, most serious first (breaking,
-// removed, non-breaking, added, metadata), each with what differs and, for breaking
-// changes, what downstream must be rebuilt. Long lists are shortened: a node's
-// impacted names after MaxNamesInline; in Markdown, which must fit a pull-request
-// comment (65,536 characters on GitHub), a category with more than CollapseAfter
-// changes goes into a collapsed <details> block and shows at most MaxRows of them.
+// removed, non-breaking, added, metadata), each with what differs, for breaking
+// changes what downstream must be rebuilt, and for a node downstream of breaking
+// changes which ones reach it and through which dependencies; then the unchanged
+// nodes that must be rebuilt, each with the same. Long lists are shortened after
+// MaxNamesInline names, saying how many more (or "and more" where the plan's count
+// is a lower bound). Text lists every change and every indirect node, so grep
+// answers "is this node affected, and by what"; Markdown, which must fit a
+// pull-request comment (65,536 characters on GitHub), collapses a category with
+// more than CollapseAfter changes into a <details> block and shows at most MaxRows
+// rows of a category or of the indirect nodes.
 //
 // Everything a plan holds comes from a release someone wrote: names, kinds,
 // column types, spec and metadata keys. Text and Markdown print every such value
@@ -19,7 +24,6 @@
 package planfmt
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -72,10 +76,7 @@ type Options struct {
 func Write(w io.Writer, f Format, p *plan.Plan, opts Options) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return writeJSON(w, p)
 	case Markdown:
 		return writeMarkdown(w, p, opts)
 	default:
@@ -181,12 +182,38 @@ func impactLine(c plan.Change, quote func(string) string) string {
 	if c.ImpactedCount == 0 {
 		return ""
 	}
-	shown := c.Impacted
-	if len(shown) > MaxNamesInline {
-		shown = shown[:MaxNamesInline]
+	return fmt.Sprintf("impacts %s downstream: %s", countText(c.ImpactedCount, c.ImpactedCountExact),
+		shortList(c.Impacted, c.ImpactedCount, c.ImpactedCountExact, quote))
+}
+
+// impactedByLine says which breaking changes upstream reach a node, and through
+// which of its dependencies, shortened; "" for a node none reaches.
+func impactedByLine(u plan.Upstream, quote func(string) string) string {
+	if u.ImpactedByCount == 0 {
+		return ""
 	}
-	s := fmt.Sprintf("impacts %d downstream: %s", c.ImpactedCount, joinQuoted(shown, quote))
-	if more := c.ImpactedCount - len(shown); more > 0 {
+	return fmt.Sprintf("impacted by %s breaking: %s (via %s)", countText(u.ImpactedByCount, u.ImpactedByCountExact),
+		shortList(u.ImpactedBy, u.ImpactedByCount, u.ImpactedByCountExact, quote),
+		shortList(u.Via, len(u.Via), true, quote))
+}
+
+// countText writes a count, "at least N" when it is a lower bound.
+func countText(n int, exact bool) string {
+	if exact {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("at least %d", n)
+}
+
+// shortList writes the first MaxNamesInline of names, the first of a set of count
+// members, then "and N more" (or "and more" when count is a lower bound).
+func shortList(names []string, count int, exact bool, quote func(string) string) string {
+	shown := names[:min(len(names), MaxNamesInline)]
+	s := joinQuoted(shown, quote)
+	switch more := count - len(shown); {
+	case !exact && more > 0:
+		s += " and more"
+	case more > 0:
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s

@@ -64,19 +64,16 @@ func writeText(out io.Writer, p *plan.Plan, opts Options) error {
 			if line := impactLine(c, safe); line != "" {
 				fmt.Fprintf(w, "      %s\n", style(line, red))
 			}
+			if line := impactedByLine(c.Upstream, safe); line != "" {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
 		}
 	}
 	if n := len(p.Indirect); n > 0 {
-		shown := p.Indirect
-		if n > MaxNamesInline {
-			shown = shown[:MaxNamesInline]
+		fmt.Fprintf(w, "\n%s\n", style(fmt.Sprintf("Unchanged but rebuilt downstream of breaking changes (%d)", n), bold))
+		for _, in := range p.Indirect {
+			fmt.Fprintf(w, "  = %s %s\n      %s\n", safe(in.Node), style(safe(in.Kind), dim), impactedByLine(in.Upstream, safe))
 		}
-		fmt.Fprintf(w, "\n%s\n  %s", style(fmt.Sprintf("Unchanged but rebuilt downstream of breaking changes (%d)", n), bold),
-			joinQuoted(shown, safe))
-		if n > len(shown) {
-			fmt.Fprintf(w, " and %d more", n-len(shown))
-		}
-		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n%s %s.\n", style("Summary:", bold), summaryLine(p.Summary))
 	fmt.Fprintf(w, "Digest: %s\n", safe(p.Digest))

@@ -3,6 +3,11 @@
 // nodes with a few edges across domains, and a candidate in which about 1% of the
 // nodes changed: breaking, non-breaking and metadata edits, additions and removals.
 // The same seed always gives the same pair.
+//
+// For the worst cases of impact, AllBreaking builds a chain, a star or a diamond
+// lattice in which every node is BREAKING: there, every breaking node has breaking
+// nodes above and below it, and a plan that listed or counted each pair would grow
+// with the square of the graph.
 package synth
 
 import (

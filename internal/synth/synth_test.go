@@ -42,3 +42,35 @@ func TestPair(t *testing.T) {
 		t.Error("the same seed gave another release")
 	}
 }
+
+// TestAllBreaking checks the shapes the plan benchmarks claim: n valid nodes in
+// the same graph in both releases, every node BREAKING, and each shape's edges.
+func TestAllBreaking(t *testing.T) {
+	const n = 1000
+	edges := map[Shape]int{Chain: n - 1, Star: n - 1, Diamond: 2 * (n - DiamondWidth)}
+	for _, s := range Shapes {
+		t.Run(string(s), func(t *testing.T) {
+			base, cand, err := AllBreaking(s, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for _, node := range cand.Nodes {
+				got += len(node.DependsOn)
+			}
+			if got != edges[s] || len(cand.Nodes) != n {
+				t.Errorf("%d nodes, %d edges, want %d and %d", len(cand.Nodes), got, n, edges[s])
+			}
+			p, err := plan.Compute(plan.Input{Base: base, Candidate: cand})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Summary.Breaking != n {
+				t.Errorf("summary %+v, want every node breaking", p.Summary)
+			}
+		})
+	}
+	if _, _, err := AllBreaking("ring", 10); err == nil {
+		t.Error("an unknown shape gave no error")
+	}
+}

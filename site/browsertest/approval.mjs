@@ -108,6 +108,12 @@ const scenarios = {
     assert.match(groups[0], /^Breaking/, 'breaking changes come first: ' + groups);
     await page.getByText('stg_orders').first().click();
     await page.getByText('Must rebuild downstream').waitFor();
+    // Is an unchanged node affected, and by what? Search shows it among the rebuilt.
+    await page.fill('#plan-search', 'revenue_weekly');
+    await until('the rebuilt node', async () => (await page.locator('#indirect-count').textContent()).startsWith('1 of 3'));
+    assert.equal(await page.locator('#indirect').getAttribute('open'), '', 'a search that finds rebuilt nodes opens their list');
+    await page.locator('#indirect-list').getByText('Impacted by breaking (1): stg_orders').waitFor();
+    await page.locator('#indirect-list').getByText('Via: orders').waitFor();
     await page.fill('#plan-search', 'payments');
     await until('the filter', async () => (await page.locator('#plan-count').textContent()).startsWith('1 of'));
     await page.fill('#plan-search', '');
@@ -308,6 +314,44 @@ const scenarios = {
     await page.getByText('model → view').waitFor();
     await shot(page, '12-large-plan');
     console.log(`     5,000 changes: page drawn in ${opened} ms, search answered in ${searched} ms (including the 80 ms debounce)`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  },
+
+  async 'a chain of 3,000 breaking nodes: what breaks downstream, and what reaches a node'() {
+    await api('admin', 'PUT', '/environments/chain', { policy: { approval: 'breaking', approvers: ['ana'] } });
+    const name = (i) => `c_${String(i).padStart(4, '0')}`;
+    const nodes = (kind) => Array.from({ length: 3000 }, (_, i) => ({ name: name(i), kind, depends_on: i ? [name(i - 1)] : undefined }));
+    const older = await api('ci', 'POST', '/releases', { name: 'chain-1', nodes: nodes('model') });
+    const first = await api('ci', 'POST', '/promotions', { environment: 'chain', release_id: older.id });
+    await until('the first release', async () => (await api('ana', 'GET', '/promotions/' + first.id)).promotion.state === 'SUCCEEDED');
+    const cand = await api('ci', 'POST', '/releases', { name: 'chain-2', nodes: nodes('view') });
+    const p = await api('ci', 'POST', '/promotions', { environment: 'chain', release_id: cand.id });
+    await until('the plan', async () => (await api('ana', 'GET', '/promotions/' + p.id)).promotion.state === 'AWAITING_APPROVAL');
+    const { page, context, problems } = await open();
+    await signIn(page, 'ana');
+    await page.goto(`${base}/#/promotions/${p.id}`);
+    await page.locator('#plan-count').getByText('3000 of 3000 changes').waitFor();
+    // The root: an exact count, the first 20 names, and the rest on request.
+    await page.fill('#plan-search', name(0));
+    await page.locator('#plan-count').getByText('1 of 3000 changes').waitFor();
+    await page.locator('.change summary').first().click();
+    await page.getByText(`Must rebuild downstream (2999): ${name(1)}, ${name(2)}`).waitFor();
+    await page.getByText('and 2979 more').waitFor();
+    await page.locator('.impact-line').first().getByRole('button', { name: 'List all' }).click();
+    await page.getByText(`All 2999: ${name(1)}, ${name(2)}`).waitFor();
+    // A node in the middle: counts the plan gives as lower bounds, listed in full on request.
+    await page.fill('#plan-search', name(2000));
+    const summary = page.locator('.change summary').first();
+    await until('the search', async () => (await summary.textContent()).startsWith(name(2000)));
+    assert.match(await summary.textContent(), /impacts at least 21 · impacted by at least 21 breaking/);
+    await summary.click();
+    await page.getByText(`Via: ${name(1999)}`).waitFor();
+    await page.locator('.impact-line').nth(1).getByRole('button', { name: 'List all' }).click();
+    await page.getByText(`All 2000: ${name(0)}, ${name(1)}`).waitFor();
+    await page.locator('.impact-line').first().getByRole('button', { name: 'List all' }).click();
+    await page.getByText(`All 999: ${name(2001)}`).waitFor();
+    await shot(page, '11b-chain-impact');
     assert.deepEqual(problems, []);
     await context.close();
   },
