@@ -55,8 +55,9 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 
-## bench: plan benchmarks (1k, 10k, 100k nodes), the store operations of one
-## promotion in both stores, and ferry plan's time and memory
+## bench: plan benchmarks (1k, 10k, 100k nodes; chain, star and diamond shapes
+## at 10k and 100k), the store operations of one promotion in both stores, and
+## ferry plan's time and memory
 bench: build $(INFRA)
 	infra/with-dynamodb-local.sh $(GO) test -run '^$$' -bench . -benchmem ./...
 	scripts/bench-cli.sh
