@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/local"
@@ -45,6 +46,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	demo := fs.Bool("demo", false, "seed an empty store with demo environments and releases")
 	endpoint := fs.String("dynamodb-endpoint", "", "keep the state in DynamoDB at this endpoint (such as DynamoDB Local) instead")
 	table := fs.String("table", "ferry", "the DynamoDB table, with --dynamodb-endpoint")
+	cleanupEvery := fs.Duration("cleanup-interval", time.Minute, "how often cleanup ends promotions whose execution is over and releases their locks, and deletes expired environments")
 	users := fs.String("users", "", "the identity file: bearer tokens, users, groups and admins (default DATA/users.json)")
 	remote := fs.Bool("allow-remote", false, "allow --addr to be an address other machines reach (not loopback)")
 	positional, code, done := parseFlags(fs, args, stdout)
@@ -53,6 +55,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if len(positional) > 0 {
 		fmt.Fprintf(stderr, "ferry local: unexpected argument %q\n", positional[0])
+		return exitError
+	}
+	if *cleanupEvery <= 0 {
+		fmt.Fprintf(stderr, "ferry local: --cleanup-interval %s: give a positive duration, such as 30s or 1m\n", *cleanupEvery)
 		return exitError
 	}
 	if *users == "" {
@@ -70,7 +76,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	s, err := local.Start(ctx, local.Config{Addr: *addr, Data: dir, DynamoEndpoint: *endpoint, Table: *table,
-		Identity: ids, AllowRemote: *remote, Log: log})
+		Identity: ids, AllowRemote: *remote, CleanupEvery: *cleanupEvery, Log: log})
 	if err != nil {
 		return failLocal(stderr, err)
 	}

@@ -42,7 +42,6 @@ package control
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -88,12 +87,6 @@ type Service struct {
 
 // IsAdmin reports whether who is an admin.
 func (s *Service) IsAdmin(who policy.Identity) bool { return who.Subject != "" && who.In(s.Admins) }
-
-// ExecutionARN is the execution of promotion id: executions are named after their
-// promotion.
-func ExecutionARN(stateMachineARN, id string) string {
-	return strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + id
-}
 
 // apiCode returns the Step Functions error code of err, or "".
 func apiCode(err error) string {

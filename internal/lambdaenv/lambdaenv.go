@@ -34,7 +34,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/ferrydev/ferry/internal/control"
@@ -119,7 +118,7 @@ func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 		return nil, err
 	}
 	pl := newPipeline(awsCfg, cfg)
-	alive := ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
+	alive := control.ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
 		ctx, cancel := withinDeadline(ctx)
 		defer cancel()
@@ -161,25 +160,6 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	return mux, nil
 }
 
-// describer is what ExecutionAlive needs of a Step Functions client.
-type describer interface {
-	DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
-}
-
-// ExecutionAlive reports whether a promotion's execution (named after it) runs.
-func ExecutionAlive(client describer, stateMachineARN string) pipeline.Alive {
-	return func(ctx context.Context, promotionID string) (bool, error) {
-		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(control.ExecutionARN(stateMachineARN, promotionID))})
-		var missing *sfntypes.ExecutionDoesNotExist
-		switch {
-		case errors.As(err, &missing):
-			return false, nil
-		case err != nil:
-			return false, err
-		}
-		return out.Status == sfntypes.ExecutionStatusRunning, nil
-	}
-}
 
 func newPipeline(awsCfg aws.Config, cfg Config) *pipeline.Pipeline {
 	return pipeline.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), time.Now, cfg.PageURL)

@@ -2,7 +2,6 @@ package lambdaenv
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -10,9 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 )
 
@@ -25,40 +21,6 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv("PAGE_URL", "https://ferry.example")
 	if cfg, err := FromEnv(); err != nil || cfg.Table != "ferry" || cfg.PageURL != "https://ferry.example" {
 		t.Errorf("FromEnv = %+v, %v", cfg, err)
-	}
-}
-
-type fakeDescriber struct {
-	status sfntypes.ExecutionStatus
-	err    error
-	asked  string
-}
-
-func (f *fakeDescriber) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	f.asked = aws.ToString(in.ExecutionArn)
-	return &sfn.DescribeExecutionOutput{Status: f.status}, f.err
-}
-
-var _ describer = (*fakeDescriber)(nil)
-
-func TestExecutionAlive(t *testing.T) {
-	const sm = "arn:aws:states:us-east-1:1:stateMachine:ferry"
-	tests := []struct {
-		name string
-		f    *fakeDescriber
-		want bool
-		err  bool
-	}{
-		{"running", &fakeDescriber{status: sfntypes.ExecutionStatusRunning}, true, false},
-		{"ended", &fakeDescriber{status: sfntypes.ExecutionStatusAborted}, false, false},
-		{"gone", &fakeDescriber{err: &sfntypes.ExecutionDoesNotExist{}}, false, false},
-		{"unreachable", &fakeDescriber{err: errors.New("throttled")}, false, true},
-	}
-	for _, tt := range tests {
-		got, err := ExecutionAlive(tt.f, sm)(context.Background(), "p1")
-		if got != tt.want || (err != nil) != tt.err || tt.f.asked != "arn:aws:states:us-east-1:1:execution:ferry:p1" {
-			t.Errorf("%s: %v, %v (asked %s)", tt.name, got, err, tt.f.asked)
-		}
 	}
 }
 

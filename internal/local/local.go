@@ -54,7 +54,6 @@ import (
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
-	"github.com/ferrydev/ferry/internal/sfnemu/asl"
 	"github.com/ferrydev/ferry/internal/sfnemu/boltjournal"
 	"github.com/ferrydev/ferry/internal/sfnemu/sigv4"
 	"github.com/ferrydev/ferry/internal/sfnemu/stepfn"
@@ -123,6 +122,7 @@ type System struct {
 	Remote bool
 
 	dir      *datadir.Dir
+	alive    pipeline.Alive
 	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
@@ -159,7 +159,9 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		}
 		return nil, err
 	}
-	var sfnClient control.StepFunctions = NewSFNClient(s.SFNEndpoint, s.SFNCredentials)
+	client := NewSFNClient(s.SFNEndpoint, s.SFNCredentials)
+	s.alive = control.ExecutionAlive(client, s.StateMachineARN)
+	var sfnClient control.StepFunctions = client
 	if cfg.seams.sfn != nil {
 		sfnClient = cfg.seams.sfn(sfnClient)
 	}
@@ -308,13 +310,10 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 	}
 }
 
-// Alive reports whether the execution of a promotion still runs in the emulator.
-func (s *System) Alive(_ context.Context, promotionID string) (bool, error) {
-	e, err := s.Emulator.Describe(control.ExecutionARN(s.StateMachineARN, promotionID))
-	if err != nil {
-		return false, nil // no such execution: nothing runs it
-	}
-	return e.Status == asl.Running, nil
+// Alive reports whether the execution of a promotion still runs, asking the
+// emulator's Step Functions API as the cleanup asks Step Functions in AWS.
+func (s *System) Alive(ctx context.Context, promotionID string) (bool, string, error) {
+	return s.alive(ctx, promotionID)
 }
 
 // Close stops serving, lets running steps finish and closes the stores.

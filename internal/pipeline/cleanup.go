@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -19,8 +20,10 @@ type CleanupReport struct {
 	Kept []string `json:"kept"`
 }
 
-// Alive reports whether a promotion's execution still runs.
-type Alive func(ctx context.Context, promotionID string) (bool, error)
+// Alive reports whether a promotion's execution still runs and, when it does
+// not, what Step Functions says of it (its status, or that there is no such
+// execution). An execution that cannot be asked about is an error, never dead.
+type Alive func(ctx context.Context, promotionID string) (running bool, status string, err error)
 
 // Cleanup deletes the ephemeral environments whose expiry has passed (not while a
 // promotion holds them) and releases the locks of promotions that ended without
@@ -44,20 +47,15 @@ func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, e
 		if !stale {
 			continue
 		}
+		if why != "" {
+			if err := pl.endDead(ctx, env.Lock.Holder, why); err != nil {
+				return nil, err
+			}
+		}
 		if err := pl.Store.ReleaseLock(ctx, env.Name, env.Lock.Holder); err != nil {
 			return nil, err
 		}
 		report.Unlocked = append(report.Unlocked, env.Name)
-		if why != "" {
-			finished := now
-			if _, err := pl.update(ctx, env.Lock.Holder, func(p *promotion.Promotion) error {
-				p.State, p.Error, p.FinishedAt, p.TaskToken = promotion.Failed, why, &finished, ""
-				return nil
-			}); err != nil {
-				return nil, err
-			}
-			_ = pl.event(ctx, env.Lock.Holder, promotion.EventFinished, "cleanup", "%s", why)
-		}
 	}
 	expired, err := pl.Store.ExpiredEnvironments(ctx, now)
 	if err != nil {
@@ -76,6 +74,28 @@ func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, e
 	return report, nil
 }
 
+// endDead marks a promotion whose execution is confirmed over FAILED with why,
+// unless it has ended in the meantime: the read-modify-write is conditional on
+// the state it read, so a Finalize that wins the race keeps its outcome.
+func (pl *Pipeline) endDead(ctx context.Context, id, why string) error {
+	ended := errors.New("the promotion has ended already")
+	_, err := pl.update(ctx, id, func(p *promotion.Promotion) error {
+		if p.State.Final() {
+			return ended
+		}
+		finished := pl.Now()
+		p.State, p.Error, p.FinishedAt, p.TaskToken = promotion.Failed, why, &finished, ""
+		return nil
+	})
+	switch {
+	case errors.Is(err, ended):
+		return nil
+	case err != nil:
+		return err
+	}
+	return pl.event(ctx, id, promotion.EventFinished, "cleanup", "%s", why)
+}
+
 // staleLock decides whether the promotion holding a lock is over; why is set when
 // the promotion itself must be marked FAILED.
 func (pl *Pipeline) staleLock(ctx context.Context, holder string, alive Alive) (bool, string, error) {
@@ -90,11 +110,11 @@ func (pl *Pipeline) staleLock(ctx context.Context, holder string, alive Alive) (
 	case alive == nil:
 		return false, "", nil
 	}
-	running, err := alive(ctx, holder)
+	running, status, err := alive(ctx, holder)
 	if err != nil || running {
 		return false, "", err
 	}
-	return true, fmt.Sprintf("the execution of promotion %s stopped without finishing it (it was %s)", holder, p.State), nil
+	return true, fmt.Sprintf("ended by cleanup: the execution of promotion %s is %s, and it was %s", holder, status, p.State), nil
 }
 
 // LogCleanup logs how a cleanup run ended, in the Lambda function and in ferry

@@ -37,7 +37,7 @@ func TestCleanup(t *testing.T) {
 	p.State = promotion.Cancelled
 	h.must(h.store.SavePromotion(ctx, p))
 
-	alive := func(_ context.Context, id string) (bool, error) { return id != dead, nil }
+	alive := func(_ context.Context, id string) (bool, string, error) { return id != dead, "ABORTED", nil }
 	report, err := h.pl.Cleanup(ctx, alive)
 	h.must(err)
 	if !slices.Equal(report.Deleted, []string{"pr-1"}) || !slices.Equal(report.Kept, []string{"pr-2"}) {
@@ -60,5 +60,36 @@ func TestCleanup(t *testing.T) {
 	h.must(err)
 	if len(again.Deleted)+len(again.Unlocked) != 0 {
 		t.Errorf("a second cleanup did more: %+v", again)
+	}
+}
+
+// TestCleanupNeverOverrulesAnOutcome: a promotion that ends while cleanup looks
+// at it (its execution is over by the time cleanup asks, as after a slow smoke
+// check) keeps its outcome; cleanup only releases a lock left behind.
+func TestCleanupNeverOverrulesAnOutcome(t *testing.T) {
+	h := newHarness(t)
+	h.env("prod", policy.Policy{Approval: policy.Never})
+	id := h.promotion("prod", h.rel("v1", "", nil, "a=model"), promotion.ViaCI, "")
+	_, err := h.pl.Plan(ctx, Input{PromotionID: id})
+	h.must(err)
+	h.must(h.pl.Apply(ctx, Input{PromotionID: id}))
+	finishing := func(_ context.Context, holder string) (bool, string, error) {
+		h.must(h.pl.Finalize(ctx, Input{PromotionID: holder, Outcome: promotion.Succeeded}))
+		return false, "SUCCEEDED", nil // the execution is over: it just finished
+	}
+	if _, err := h.pl.Cleanup(ctx, finishing); err != nil {
+		t.Fatal(err)
+	}
+	p := h.get(id)
+	if p.State != promotion.Succeeded || p.Error != "" {
+		t.Errorf("cleanup overruled the outcome: %s %q", p.State, p.Error)
+	}
+	for _, e := range p.Events {
+		if e.Actor == "cleanup" {
+			t.Errorf("cleanup recorded %q for a promotion that succeeded", e.Message)
+		}
+	}
+	if h.getEnv("prod").Lock != nil {
+		t.Error("the lock is still held")
 	}
 }
