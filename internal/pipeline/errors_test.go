@@ -64,7 +64,7 @@ func TestStateMachineErrorNames(t *testing.T) {
 			}
 		}
 	}
-	for _, e := range []string{"Transient", "PlanStale", RejectedError, "States.Timeout", "States.ALL"} {
+	for _, e := range []string{"Transient", "PlanStale", "NotApproved", RejectedError, "States.Timeout", "States.ALL"} {
 		if !used[e] {
 			t.Errorf("the definition never matches %s", e)
 		}
