@@ -3,8 +3,10 @@
 // run, and what happens on failure; docs/concepts.md describes every field.
 // Policies are stored server-side with the environment and changed only by admins.
 //
-// This package defines the stored form, its defaults and its validation; the
-// pipeline evaluates it.
+// This package defines the stored form, its defaults and its validation, and the
+// Snapshot of its approval rules a promotion records when it is planned and is
+// decided under from then on (who may approve, how many must, the gate's mode,
+// the timeout, required checks, the hold marker); the pipeline evaluates it.
 package policy
 
 import (

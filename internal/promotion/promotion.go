@@ -1,6 +1,12 @@
 // Package promotion is one run of the pipeline that carries a release into an
-// environment: who asked and from where, the plan, the decisions, the smoke
-// results, the state and an append-only event log.
+// environment: who asked and from where, the plan, the approval rules it is
+// decided under (its policy snapshot), the decisions and what closed them, the
+// smoke results, the state and an append-only event log.
+//
+// Decision recorded here: an approval counts toward the quorum (Counted) only
+// for the current plan digest and when the snapshot admits its identity through
+// the entry recorded with it (As); a decision recorded without As counts only
+// when its identity is named directly.
 package promotion
 
 import (
