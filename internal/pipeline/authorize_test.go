@@ -154,3 +154,19 @@ func TestFinalizeAgreesWithTheRecord(t *testing.T) {
 		t.Errorf("a forged rejection: %s %q", p.State, p.Error)
 	}
 }
+
+// TestFinalizeRecordsOnlyWhatHappened: Finalize told SUCCEEDED for a promotion
+// that applied nothing (a direct invoke) records FAILED.
+func TestFinalizeRecordsOnlyWhatHappened(t *testing.T) {
+	h := newHarness(t)
+	id := h.waitingFor(policy.Policy{Approval: policy.Always, Approvers: []string{"ana"}})
+	for _, outcome := range []promotion.State{promotion.Succeeded, promotion.RolledBack, promotion.NoChanges} {
+		if why := unfounded(h.get(id), outcome); !strings.Contains(why, "AWAITING_APPROVAL: that did not happen") {
+			t.Errorf("%s: %q", outcome, why)
+		}
+	}
+	h.must(h.pl.Finalize(ctx, Input{PromotionID: id, Outcome: promotion.Succeeded}))
+	if p := h.get(id); p.State != promotion.Failed || !strings.Contains(p.Error, "finalize was told SUCCEEDED") || h.getEnv("prod").Version != 1 {
+		t.Errorf("a forged success: %s %q", p.State, p.Error)
+	}
+}

@@ -37,6 +37,9 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 		problems = append(problems, "rollback failed: "+in.RollbackError.Message())
 	}
 	outcome := in.Outcome
+	if why := unfounded(p, outcome); why != "" {
+		outcome, problems = promotion.Failed, append(problems, why)
+	}
 	switch outcome {
 	case promotion.Expired:
 		if p, err = pl.expire(ctx, p); err != nil {
@@ -58,6 +61,30 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 	}
 	_, err = pl.end(ctx, p.ID, env, outcome, problems, nil)
 	return err
+}
+
+// unfounded says why outcome is not what the record shows happened to p, or "":
+// SUCCEEDED needs a promotion that applied and was verified (VERIFYING),
+// ROLLED_BACK one whose rollback switched (ROLLED_BACK), NO_CHANGES a plan without
+// changes. Finalize invoked with another outcome (by hand, or by a state machine
+// someone else made) records FAILED instead, so the end state never claims what
+// the history does not show.
+func unfounded(p *promotion.Promotion, outcome promotion.State) string {
+	var ok bool
+	switch outcome {
+	case promotion.Succeeded:
+		ok = p.State == promotion.Verifying
+	case promotion.RolledBack:
+		ok = p.State == promotion.RolledBack
+	case promotion.NoChanges:
+		ok = p.Summary != nil && p.Summary.Changed() == 0
+	default:
+		return ""
+	}
+	if ok {
+		return ""
+	}
+	return fmt.Sprintf("finalize was told %s, but promotion %s is %s: that did not happen", outcome, p.ID, p.State)
 }
 
 // expire closes the decision on p as expired, unless something closed it first,
