@@ -41,6 +41,9 @@ func (s *Service) Cancel(ctx context.Context, who policy.Identity, id string) (*
 		}
 		return nil, err
 	}
+	// Cancelled and recorded: the rest goes on even when the caller goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
 	if err := s.Store.ReleaseLock(ctx, env.Name, id); err != nil {
 		return nil, err
 	}

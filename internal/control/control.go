@@ -19,7 +19,10 @@
 //     answers the task (SendTaskSuccess, or SendTaskFailure with error Rejected);
 //     every later approve, reject or cancel gets gone saying what closed it, by
 //     whom and when, and is not recorded. A decision after approval_expires_at
-//     closes it as expired.
+//     closes it as expired. Once the store closed it, the task answer (and a
+//     cancel's lock release and StopExecution) run on a context detached from the
+//     caller's request, so a caller that goes away does not leave a closed
+//     decision unanswered.
 //   - Cancelling is allowed to the requester and to admins, and only before
 //     anything is applied (PLANNING, AWAITING_APPROVAL) and while the decision is
 //     open: the closure and the CANCELLED state are one write; then the lock is

@@ -17,6 +17,9 @@ import (
 	"github.com/ferrydev/ferry/internal/store"
 )
 
+// answerTimeout bounds the task answer a closing decision sends.
+const answerTimeout = 30 * time.Second
+
 // MaxComment bounds a decision's comment, in bytes. The promotion view carries
 // it, so the page's limit is this one.
 const MaxComment = 4000
@@ -67,6 +70,11 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}
+	// The decision is closed and recorded: its answer must reach the task even
+	// when the caller goes away (a page that reloads), so it does not end with
+	// the caller's request.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
 	switch {
 	case decided.Closed == nil: // not the deciding decision: the task waits
 	case decided.Closed.How == promotion.ClosedRejected:
