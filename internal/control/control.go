@@ -34,8 +34,7 @@
 //     into one environment exactly one is recorded and the others get conflict
 //     at once, naming the holder, its state and since when; a lock whose holder
 //     has ended is released and taken. A retried start of a recorded promotion
-//     takes no lock. A manual rollback does not reserve the lock at its start;
-//     the Plan step's lock is its guard.
+//     takes no lock. A manual rollback is a start like any other.
 //   - Admins are named like approvers (identities or "group:NAME"). They alone
 //     create, delete, freeze and unfreeze environments and change policies;
 //     anyone signed in may extend an ephemeral environment, which only delays its
