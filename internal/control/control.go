@@ -133,9 +133,3 @@ func (s *Service) notifyAll(ctx context.Context, env *environment.Environment, i
 func (s *Service) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
 	return store.LoadPromotion(ctx, s.Store, id)
 }
-
-// update changes a promotion in a read-modify-write that starts again after a
-// concurrent write.
-func (s *Service) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
-	return store.UpdatePromotion(ctx, s.Store, id, s.Now, change)
-}

@@ -360,6 +360,9 @@ func TestExpired(t *testing.T) {
 	a.clock.Add(time.Hour)
 	a.expectError(410, "gone", "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""),
 		"expired at 2026-11-01T11:01:00Z")
+	if c := a.promotion(p.ID).Closed; c == nil || c.How != promotion.ClosedExpired || !c.At.Equal(*p.ApprovalExpiresAt) {
+		t.Errorf("a decision after the expiry did not close the decision as expired: %+v", c)
+	}
 	a.s.Emulator.Tick()
 	a.s.Emulator.Settle()
 	if got := a.promotion(p.ID); got.State != promotion.Expired {

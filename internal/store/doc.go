@@ -28,7 +28,7 @@
 // or the expiry writes; RecordDecision and CloseDecision apply them in one
 // conditional write, and SavePromotion never touches the closure. A switch is
 // refused for a promotion whose decision anything but the quorum closed
-// (CheckSwitchable). LoadPromotion and UpdatePromotion
-// (update.go) are the read and the read-modify-write the pipeline and the
-// operations share.
+// (CheckSwitchable). LoadPromotion (update.go) is the read the pipeline and the
+// operations share, and UpdatePromotion the pipeline's read-modify-write; the
+// operations change a promotion only through the decision operations.
 package store

@@ -52,7 +52,7 @@ func testClosure(t *testing.T, s store.Store) {
 	// not admit) are recorded but close nothing.
 	stale := approval("bo", "bo", promotion.Approve, t0)
 	stale.PlanDigest = "sha256:old"
-	p, err = s.RecordDecision(ctx, "p1", stale)
+	_, err = s.RecordDecision(ctx, "p1", stale)
 	must(t, err)
 	p, err = s.RecordDecision(ctx, "p1", approval("mallory", "mallory", promotion.Approve, t0))
 	must(t, err)
