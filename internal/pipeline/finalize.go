@@ -12,7 +12,7 @@ import (
 	"github.com/ferrydev/ferry/internal/promotion"
 )
 
-// Finalize records the promotion's final state and errors, releases the lock,
+// Finalize releases the lock, records the promotion's final state and errors,
 // writes the closing event and notifies.
 func (pl *Pipeline) Finalize(ctx context.Context, in Input) error {
 	return classify(pl.finalize(ctx, in))
@@ -58,6 +58,11 @@ func (pl *Pipeline) finalize(ctx context.Context, in Input) error {
 	}
 	if len(problems) > 0 {
 		problems = append(problems, fmt.Sprintf("environment %s is at version %d", env.Name, env.Version))
+	}
+	// The lock goes first: whoever sees the end state (a CLI waiting on it) finds
+	// the environment free and no longer written to by this promotion.
+	if err := pl.Store.ReleaseLock(ctx, env.Name, p.ID); err != nil {
+		return err
 	}
 	_, err = pl.end(ctx, p.ID, env, outcome, problems, nil)
 	return err
