@@ -59,8 +59,8 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the browser tests failed: %v", err)
 	}
-	if strings.Count(string(out), "ok   ") != 7 {
-		t.Errorf("expected 7 passing scenarios")
+	if strings.Count(string(out), "ok   ") != 8 {
+		t.Errorf("expected 8 passing scenarios")
 	}
 }
 

@@ -62,7 +62,7 @@ function approvalsList(p) {
 function approvalSection(ctx, view, status) {
   const p = view.promotion;
   const a = view.approval;
-  const count = (p.approvals || []).filter((x) => x.decision === 'approve').length;
+  const count = a.counted;
   const left = h('span', { id: 'time-left' });
   const tick = () => {
     const ms = a.expires_at ? new Date(a.expires_at) - Date.now() : null;
@@ -75,6 +75,7 @@ function approvalSection(ctx, view, status) {
     h('h2', { id: 'decide-h' }, 'Approval'),
     h('p', {}, h('strong', { id: 'approval-count' }, `${count} of ${a.min_approvals}`), ' approvals. ',
       'Who may approve: ', a.approvers.length ? a.approvers.join(', ') : 'nobody (the policy names no approvers)', '. ', left),
+    decidedUnder(a),
     approvalsList(p));
   if (!a.may_decide) {
     section.append(h('p', { class: 'notice', id: 'why-not' }, a.why_not));
@@ -120,8 +121,23 @@ function approvalSection(ctx, view, status) {
 
 function decidedSection(view) {
   const p = view.promotion;
-  if (!(p.approvals || []).length) return null;
-  return h('section', { class: 'card' }, h('h2', {}, 'Decisions'), approvalsList(p));
+  if (!(p.approvals || []).length && !p.closed) return null;
+  const c = p.closed;
+  return h('section', { class: 'card' }, h('h2', {}, 'Decisions'),
+    c ? h('p', { id: 'closed' }, `Closed: ${c.how}`, c.how === 'expired' ? ' ' : ` by ${c.by} `, time(c.at), '.') : null,
+    decidedUnder(view.approval), approvalsList(p));
+}
+
+// The approval rules the promotion is decided under: its policy snapshot, taken
+// when it was planned; a later policy change does not apply to it.
+function decidedUnder(a) {
+  const u = a.decided_under;
+  if (!u) return null;
+  const who = u.approvers.length ? u.approvers.join(', ') : 'nobody';
+  return h('p', { class: 'rules', id: 'decided-under' }, 'Decided under the policy as it was when planned: approval ', u.approval,
+    `, ${u.min_approvals} approval(s) from ${who}`, u.allow_self_approval ? ', self-approval allowed' : ', no self-approval',
+    `, ${u.approval_timeout} to decide`, u.required_checks.length ? `, required checks ${u.required_checks.join(', ')}` : '',
+    `, hold marker ${u.hold_marker}. A policy change since does not apply to it.`);
 }
 
 function cancelSection(ctx, view, status) {

@@ -108,22 +108,40 @@ func (s *Store) SavePromotion(_ context.Context, p *promotion.Promotion) error {
 	})
 }
 
-// RecordDecision implements store.Store.
+// RecordDecision implements store.Store: the check, the decision and the
+// closure it may bring (store.Decided) in one transaction.
 func (s *Store) RecordDecision(_ context.Context, id string, a promotion.Approval) (*promotion.Promotion, error) {
-	var p *promotion.Promotion
+	var next *promotion.Promotion
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if p, err = getPromo(tx, id); err != nil {
+		p, err := getPromo(tx, id)
+		if err != nil {
 			return err
 		}
 		if err := store.CheckDecision(p, a); err != nil {
 			return err
 		}
-		p.Approvals = append(p.Approvals, a)
-		p.Revision++
-		return putPromo(tx, p)
+		next = store.Decided(p, a)
+		return putPromo(tx, next)
 	})
-	return p, err
+	return next, err
+}
+
+// CloseDecision implements store.Store: the check and the closure (store.Closed)
+// in one transaction.
+func (s *Store) CloseDecision(_ context.Context, id string, c promotion.Closure) (*promotion.Promotion, error) {
+	var next *promotion.Promotion
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		p, err := getPromo(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := store.CheckClose(p); err != nil {
+			return err
+		}
+		next = store.Closed(p, c)
+		return putPromo(tx, next)
+	})
+	return next, err
 }
 
 // AppendEvent implements store.Store.

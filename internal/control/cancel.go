@@ -14,35 +14,36 @@ import (
 )
 
 // Cancel stops a promotion that has applied nothing yet. Only its requester or an
-// admin may. The promotion is marked CANCELLED (the task token dropped), the lock
-// released, the cancellation logged and notified, and then its execution stopped.
-// Cancelling a cancelled promotion changes nothing. Codes: not_found, forbidden,
-// conflict (too late to cancel).
+// admin may. The cancel closes the promotion's decision and ends it CANCELLED
+// (the task token dropped) in one conditional write, so it cannot race a decision
+// or a switch; then the lock is released, the cancellation logged and notified,
+// and its execution stopped. Codes: not_found, forbidden, conflict (too late to
+// cancel), gone (its decision is closed: the message says what closed it, by
+// whom and when; a second cancel gets this too).
 func (s *Service) Cancel(ctx context.Context, who policy.Identity, id string) (*promotion.Promotion, error) {
 	p, err := s.Store.GetPromotion(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.requesterOrAdmin(p, who); err != nil {
+	if err := s.MayCancel(p, who); err != nil {
 		return nil, err
-	}
-	if p.State == promotion.Cancelled {
-		return p, nil
 	}
 	env, err := s.Store.GetEnvironment(ctx, p.Target)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now()
-	if p, err = s.update(ctx, id, func(p *promotion.Promotion) error {
-		if !cancellable(p.State) {
-			return tooLateToCancel(p)
+	p, err = s.Store.CloseDecision(ctx, id, promotion.Closure{How: promotion.ClosedCancelled, By: who.Subject, At: s.Now()})
+	if err != nil {
+		if fresh, gerr := s.Store.GetPromotion(ctx, id); gerr == nil {
+			if why := s.MayCancel(fresh, who); why != nil {
+				return nil, why // closed, or applied, in the meantime
+			}
 		}
-		p.State, p.FinishedAt, p.TaskToken = promotion.Cancelled, &now, ""
-		return nil
-	}); err != nil {
 		return nil, err
 	}
+	// Cancelled and recorded: the rest goes on even when the caller goes away.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
 	if err := s.Store.ReleaseLock(ctx, env.Name, id); err != nil {
 		return nil, err
 	}
@@ -59,13 +60,17 @@ func (s *Service) Cancel(ctx context.Context, who policy.Identity, id string) (*
 }
 
 // MayCancel reports why who may not cancel p now, or nil when it may: the checks
-// Cancel makes. Codes: forbidden (neither the requester nor an admin), conflict
-// (too late, or cancelled already).
+// Cancel makes. Codes: forbidden (neither the requester nor an admin), gone (its
+// decision is closed: approved, rejected, cancelled or expired), conflict (too
+// late).
 func (s *Service) MayCancel(p *promotion.Promotion, who policy.Identity) error {
 	if err := s.requesterOrAdmin(p, who); err != nil {
 		return err
 	}
-	if !cancellable(p.State) {
+	switch {
+	case p.Closed != nil:
+		return fault.Errorf(fault.Gone, "promotion %s is %s and can no longer be cancelled: its decision closed: %s", p.ID, p.State, p.Closed)
+	case !cancellable(p.State):
 		return tooLateToCancel(p)
 	}
 	return nil

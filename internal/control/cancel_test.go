@@ -34,8 +34,8 @@ func TestCancelledMidway(t *testing.T) {
 	if got := h.get(id); got.State != promotion.Cancelled {
 		t.Errorf("finalize overwrote the cancellation: %s", got.State)
 	}
-	if _, err := h.svc.Cancel(ctx, requester, id); err != nil {
-		t.Errorf("cancelling again: %v", err)
+	if _, err := h.svc.Cancel(ctx, requester, id); fault.ErrorCode(err) != fault.Gone || !strings.Contains(err.Error(), "cancelled by ci-bot") {
+		t.Errorf("cancelling again: %v, want gone saying what closed it", err)
 	}
 	if want := ExecutionARN(h.svc.StateMachineARN, id); len(h.sfn.stopped) != 1 || h.sfn.stopped[0] != want {
 		t.Errorf("stopped %v, want %s once", h.sfn.stopped, want)

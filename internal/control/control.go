@@ -7,18 +7,34 @@
 // place where who may do what, and what input is valid, is decided.
 //
 // Decisions recorded here:
+//   - Who may decide, and how many must, come from the promotion's policy
+//     snapshot (recorded by the Plan step), never from the environment's policy
+//     as it is now: a policy change neither strands nor loosens a waiting
+//     promotion. An admin who wants the new rules cancels and starts again.
 //   - A decision is bound to the plan digest the reviewer saw, recorded once per
-//     identity, and sends the task exactly one answer: SendTaskSuccess from the
-//     decision whose recorded count first reaches min_approvals (the store returns
-//     exact counts), SendTaskFailure with error Rejected from the first rejection.
-//     A decision after that, after expiry or after the end gets gone. Approvals
-//     racing the one that reached the quorum may still be recorded (they passed
-//     the checks first); they never answer the task again.
+//     identity with the approvers entry that admitted the reviewer, and the
+//     decision is linearized by the store: the first of the quorum reached, a
+//     rejection, a cancel or the expiry closes it in one conditional write, the
+//     deciding approval or rejection included. Only the decision that closed it
+//     answers the task (SendTaskSuccess, or SendTaskFailure with error Rejected);
+//     every later approve, reject or cancel gets gone saying what closed it, by
+//     whom and when, and is not recorded. A decision after approval_expires_at
+//     closes it as expired. Once the store closed it, the task answer (and a
+//     cancel's lock release and StopExecution) run on a context detached from the
+//     caller's request, so a caller that goes away does not leave a closed
+//     decision unanswered.
 //   - Cancelling is allowed to the requester and to admins, and only before
-//     anything is applied (PLANNING, AWAITING_APPROVAL): the promotion is marked
-//     CANCELLED and the lock released first, then the execution is stopped. A step
-//     that was already running finds the promotion ended: the store refuses to
-//     switch an environment for it, and the approval step refuses to wait.
+//     anything is applied (PLANNING, AWAITING_APPROVAL) and while the decision is
+//     open: the closure and the CANCELLED state are one write; then the lock is
+//     released and the execution stopped. A step that was already running finds
+//     the promotion ended: the store refuses to switch an environment for it, and
+//     the approval step refuses to wait.
+//   - A start takes the environment's lock for the new promotion before recording
+//     it (the store's AcquireLock is the atomic reservation), so of many starts
+//     into one environment exactly one is recorded and the others get conflict
+//     at once, naming the holder, its state and since when; a lock whose holder
+//     has ended is released and taken. A retried start of a recorded promotion
+//     takes no lock. A manual rollback is a start like any other.
 //   - Admins are named like approvers (identities or "group:NAME"). They alone
 //     create, delete, freeze and unfreeze environments and change policies;
 //     anyone signed in may extend an ephemeral environment, which only delays its
@@ -115,10 +131,4 @@ func (s *Service) notifyAll(ctx context.Context, env *environment.Environment, i
 // load reads a promotion and the environment it targets.
 func (s *Service) load(ctx context.Context, id string) (*promotion.Promotion, *environment.Environment, error) {
 	return store.LoadPromotion(ctx, s.Store, id)
-}
-
-// update changes a promotion in a read-modify-write that starts again after a
-// concurrent write.
-func (s *Service) update(ctx context.Context, id string, change func(*promotion.Promotion) error) (*promotion.Promotion, error) {
-	return store.UpdatePromotion(ctx, s.Store, id, s.Now, change)
 }

@@ -59,6 +59,8 @@ func TestTaskAnswersThatComeTooLate(t *testing.T) {
 			expires := now.Add(time.Hour)
 			p := &promotion.Promotion{ID: "p1", Target: "prod", RequestedBy: "ci", State: promotion.AwaitingApproval,
 				PlanDigest: "sha256:ab", TaskToken: "secret", ApprovalExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
+			snap := env.Policy.Snapshot()
+			p.Snapshot = &snap
 			if err := st.CreatePromotion(ctx, p); err != nil {
 				t.Fatal(err)
 			}

@@ -54,7 +54,7 @@ func TestReview(t *testing.T) {
 	h.must(h.pl.Approval(ctx, pipeline.Input{PromotionID: id, TaskToken: "token"}))
 	r, err := h.svc.Review(ctx, policy.Identity{Subject: "ana"}, id)
 	h.must(err)
-	if r.Promotion.ID != id || r.Policy.MinApprovals != 1 || r.WhyNotDecide != nil ||
+	if r.Promotion.ID != id || r.Rules.MinApprovals != 1 || !r.Recorded || r.WhyNotDecide != nil ||
 		!strings.Contains(fault.ErrorMessage(r.WhyNotCancel), "only ci-bot") {
 		t.Errorf("ana's review: %+v", r)
 	}

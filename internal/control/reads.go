@@ -106,8 +106,11 @@ func (s *Service) Pending(ctx context.Context, page store.Page) ([]*promotion.Pr
 // Review is a promotion with what the one asking may do about it now.
 type Review struct {
 	Promotion *promotion.Promotion
-	// Policy is the target environment's policy, with its defaults.
-	Policy policy.Policy
+	// Rules are the approval rules the promotion is decided under: its snapshot,
+	// once planned; before that, the target environment's policy as it is now.
+	Rules policy.Snapshot
+	// Recorded says whether Rules is the promotion's snapshot.
+	Recorded bool
 	// WhyNotDecide is why the caller may not approve or reject now (MayDecide);
 	// nil when it may.
 	WhyNotDecide error
@@ -121,8 +124,11 @@ func (s *Service) Review(ctx context.Context, who policy.Identity, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Review{Promotion: p, Policy: env.Policy.WithDefaults(),
-		WhyNotDecide: s.MayDecide(p, env, who), WhyNotCancel: s.MayCancel(p, who)}, nil
+	rv := &Review{Promotion: p, Rules: env.Policy.Snapshot(), WhyNotDecide: s.MayDecide(p, who), WhyNotCancel: s.MayCancel(p, who)}
+	if p.Snapshot != nil {
+		rv.Rules, rv.Recorded = *p.Snapshot, true
+	}
+	return rv, nil
 }
 
 // Plan returns a stored plan. Codes: not_found.

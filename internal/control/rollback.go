@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ferrydev/ferry/internal/environment"
@@ -13,7 +14,8 @@ import (
 
 // Rollback starts a promotion that puts env back on the release it ran at version
 // (the previous one when 0). It is planned, shown and approved like any other
-// promotion. Codes: invalid, not_found.
+// promotion, and like any start it takes the environment's lock first. Codes:
+// invalid, not_found, conflict (the environment is locked).
 func (s *Service) Rollback(ctx context.Context, who policy.Identity, env string, version int64) (*promotion.Promotion, error) {
 	p, err := s.recordRollback(ctx, env, version, NewID(env, s.Now()), who.Subject)
 	if err != nil {
@@ -42,8 +44,11 @@ func (s *Service) recordRollback(ctx context.Context, env string, version int64,
 	now := s.Now()
 	p := &promotion.Promotion{ID: id, Target: env, ReleaseID: entry.ReleaseID, RequestedBy: requestedBy,
 		Via: promotion.ViaRollback, State: promotion.Planning, CreatedAt: now, UpdatedAt: now}
-	if err := s.Store.CreatePromotion(ctx, p); err != nil {
+	if err := s.reserve(ctx, env, id, now); err != nil {
 		return nil, err
+	}
+	if err := s.Store.CreatePromotion(ctx, p); err != nil {
+		return nil, errors.Join(err, s.Store.ReleaseLock(ctx, env, id))
 	}
 	return p, s.event(ctx, id, promotion.EventRequested, requestedBy,
 		fmt.Sprintf("rollback of %s to version %d (release %s)", env, version, entry.ReleaseID))

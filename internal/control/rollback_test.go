@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ferrydev/ferry/internal/fault"
@@ -31,6 +32,14 @@ func TestManualRollbackIsAPromotion(t *testing.T) {
 	if res.Gate != pipeline.GateManual || !res.Changes {
 		t.Errorf("a rollback that changes a node's kind is planned and gated like any other: %+v", res)
 	}
+	// Like any start, a rollback is refused at once while another promotion holds
+	// the environment.
+	_, err = h.svc.recordRollback(ctx, "prod", 0, "rb2", "ana")
+	if fault.ErrorCode(err) != fault.Conflict || !strings.Contains(err.Error(), "locked by promotion rb1 (PLANNING)") {
+		t.Fatalf("a rollback into a locked environment: %v", err)
+	}
+	_, err = h.svc.Cancel(ctx, policy.Identity{Subject: "ana"}, "rb1")
+	h.must(err)
 	prev, err := h.svc.recordRollback(ctx, "prod", 0, "rb2", "ana") // 0: the previous version
 	h.must(err)
 	if live := h.getEnv("prod"); prev.ReleaseID == v1.ID() || prev.ReleaseID == live.Current.ReleaseID {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -38,8 +39,12 @@ type StartRequest struct {
 var validID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
 
 // Start records a promotion of a stored release, or of what the source
-// environment runs, into an environment, and starts its execution.
-// Codes: invalid, not_found, conflict (the id is taken by another promotion).
+// environment runs, into an environment, and starts its execution. The
+// environment's lock is taken for the new promotion before it is recorded: a
+// start into an environment a running promotion holds is refused at once.
+// Codes: invalid, not_found, conflict (the environment is locked: the message
+// names the holder, its state and since when; or the id is taken by another
+// promotion).
 func (s *Service) Start(ctx context.Context, who policy.Identity, req StartRequest) (*promotion.Promotion, error) {
 	switch req.Via {
 	case "":
@@ -77,20 +82,68 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 	p := &promotion.Promotion{ID: req.ID, Target: req.Environment, ReleaseID: req.ReleaseID, Source: req.Source,
 		RequestedBy: who.Subject, Via: req.Via, State: promotion.Planning, Execution: ExecutionARN(s.StateMachineARN, req.ID),
 		CreatedAt: now, UpdatedAt: now}
+	switch existing, err := s.Store.GetPromotion(ctx, req.ID); {
+	case err == nil: // a retried start: the promotion has its lock, or is over
+		return s.again(ctx, existing, p)
+	case fault.ErrorCode(err) != fault.NotFound:
+		return nil, err
+	}
+	if err := s.reserve(ctx, req.Environment, req.ID, now); err != nil {
+		return nil, err
+	}
 	if err := s.Store.CreatePromotion(ctx, p); err != nil {
 		if fault.ErrorCode(err) != fault.Conflict {
-			return nil, err
+			return nil, errors.Join(err, s.Store.ReleaseLock(ctx, req.Environment, req.ID))
 		}
 		existing, gerr := s.Store.GetPromotion(ctx, req.ID)
 		if gerr != nil {
 			return nil, gerr
 		}
-		if existing.Target != p.Target || existing.ReleaseID != p.ReleaseID {
-			return nil, fault.Errorf(fault.Conflict, "promotion %s exists already, of release %s into %s", req.ID, existing.ReleaseID, existing.Target)
-		}
-		p = existing
+		return s.again(ctx, existing, p)
 	}
 	return p, s.startExecution(ctx, p)
+}
+
+// again answers a start of promotion p whose id is recorded already as
+// existing: the same release and target reuse it (its execution is started
+// again, a no-op while it runs); anything else is a conflict.
+func (s *Service) again(ctx context.Context, existing, p *promotion.Promotion) (*promotion.Promotion, error) {
+	if existing.Target != p.Target || existing.ReleaseID != p.ReleaseID {
+		return nil, fault.Errorf(fault.Conflict, "promotion %s exists already, of release %s into %s", p.ID, existing.ReleaseID, existing.Target)
+	}
+	return existing, s.startExecution(ctx, existing)
+}
+
+// reserveAttempts bounds reserve's rounds against locks that change hands.
+const reserveAttempts = 3
+
+// reserve takes the environment's lock for promotion id before the promotion is
+// recorded, so that of many starts into one environment exactly one is
+// recorded and started and the others are refused at once: conflict, naming the
+// holder, its state and since when (store.LockedError). A lock whose holder has
+// ended (its Finalize or cancel did not release it) is released and taken. The
+// lease is pipeline.LockMargin; Plan renews it for the approval timeout.
+func (s *Service) reserve(ctx context.Context, env, id string, now time.Time) error {
+	for attempt := 1; ; attempt++ {
+		_, err := s.Store.AcquireLock(ctx, env, id, now, pipeline.LockMargin)
+		if fault.ErrorCode(err) != fault.Conflict || attempt == reserveAttempts {
+			return err
+		}
+		e, gerr := s.Store.GetEnvironment(ctx, env)
+		if gerr != nil {
+			return gerr
+		}
+		if !e.Lock.Held(now) {
+			continue // released meanwhile
+		}
+		holder, herr := s.Store.GetPromotion(ctx, e.Lock.Holder)
+		if herr != nil || !holder.State.Final() {
+			return err
+		}
+		if rerr := s.Store.ReleaseLock(ctx, env, holder.ID); rerr != nil {
+			return rerr
+		}
+	}
 }
 
 // NewID makes a promotion id from the environment's name and the time, with a

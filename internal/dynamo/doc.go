@@ -37,8 +37,13 @@
 // exists; and clearing the ttl of the new deployment's META. The deployment is
 // written before, with that ttl, so the deployment of a switch that loses a race
 // expires as a whole (its parts stay, unread, until cleanup removes them; the
-// environment lock makes such races rare). Decisions are one conditional UpdateItem
-// that returns the promotion as it is after it.
+// environment lock makes such races rare). A decision, or a closure, is one
+// UpdateItem conditioned on the promotion's revision as read: the store reads the
+// promotion, applies store.CheckDecision and store.Decided (or CheckClose and
+// Closed) and writes the decision with the closure it brings; a concurrent write
+// makes it read again (changeDecision), so decisions racing at the quorum are
+// serialized and exactly one closes it. The closure is a map attribute (closed:
+// how, by, at), which the switch's condition reads.
 //
 // Decisions:
 //   - The rules are package store's; this package turns them into condition

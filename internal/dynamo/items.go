@@ -70,10 +70,10 @@ func decodeEnv(item map[string]types.AttributeValue) (*environment.Environment, 
 }
 
 // promoData is the promotion's JSON without what has attributes of its own
-// (state, update time, revision, task token, approvals, events).
+// (state, update time, revision, task token, approvals, closure, events).
 func promoData(p *promotion.Promotion) (string, error) {
 	c := *p
-	c.State, c.UpdatedAt, c.Revision, c.Approvals, c.Events = "", time.Time{}, 0, nil, nil
+	c.State, c.UpdatedAt, c.Revision, c.Approvals, c.Closed, c.Events = "", time.Time{}, 0, nil, nil, nil
 	b, err := json.Marshal(&c)
 	return string(b), err
 }
@@ -106,6 +106,13 @@ func decodePromo(item map[string]types.AttributeValue) (*promotion.Promotion, er
 	p.UpdatedAt = time.Unix(0, getN(item, "updated_at")).UTC()
 	p.Revision = getN(item, "revision")
 	p.TaskToken = getS(item, "task_token")
+	if m, ok := item["closed"].(*types.AttributeValueMemberM); ok {
+		at, err := time.Parse(time.RFC3339Nano, getS(m.Value, "at"))
+		if err != nil {
+			return nil, fmt.Errorf("reading promotion %s: its closure is unreadable: %w", p.ID, err)
+		}
+		p.Closed = &promotion.Closure{How: promotion.ClosedBy(getS(m.Value, "how")), By: getS(m.Value, "by"), At: at}
+	}
 	if m, ok := item["approvals"].(*types.AttributeValueMemberM); ok {
 		for who, v := range m.Value {
 			var a promotion.Approval
@@ -123,4 +130,11 @@ func decodePromo(item map[string]types.AttributeValue) (*promotion.Promotion, er
 		})
 	}
 	return &p, nil
+}
+
+// closedAttr is a closure as the promotion item's closed attribute: a map, so
+// that a switch's condition can read how it closed.
+func closedAttr(c *promotion.Closure) types.AttributeValue {
+	return &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		"how": str(string(c.How)), "by": str(c.By), "at": str(c.At.UTC().Format(time.RFC3339Nano))}}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -78,12 +80,34 @@ func (s *Store) getPromotionItem(ctx context.Context, id string) (*promotion.Pro
 }
 
 // SavePromotion implements store.Store. It writes what store.SavedPromotion
-// says: the approvals and events are attributes and items of their own, which
-// the update leaves alone.
+// says: the approvals, closure and events are attributes and items of their own,
+// which the update leaves alone.
 func (s *Store) SavePromotion(ctx context.Context, p *promotion.Promotion) error {
-	data, err := promoData(p)
+	u, err := promoUpdate(p)
 	if err != nil {
 		return err
+	}
+	_, err = s.db.UpdateItem(ctx, u.input(s.table, keyOf(promoPK(p.ID), skPromo)))
+	if conditionFailed(err) {
+		cur, err := s.getPromotionItem(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		return store.PromotionChangedError(p.ID, cur.Revision, p.Revision)
+	}
+	if err != nil {
+		return fmt.Errorf("saving promotion %s: %w", p.ID, err)
+	}
+	p.Revision++
+	return nil
+}
+
+// promoUpdate is the update that writes p over the stored item at p.Revision
+// and increases the revision.
+func promoUpdate(p *promotion.Promotion) (*update, error) {
+	data, err := promoData(p)
+	if err != nil {
+		return nil, err
 	}
 	u := newUpdate()
 	u.set("#data", "data", str(data))
@@ -104,54 +128,90 @@ func (s *Store) SavePromotion(ctx context.Context, p *promotion.Promotion) error
 	u.add("#rev", "revision", num(1))
 	u.values[":cur"] = num(p.Revision)
 	u.cond("attribute_exists(PK) AND #rev = :cur")
-	_, err = s.db.UpdateItem(ctx, u.input(s.table, keyOf(promoPK(p.ID), skPromo)))
-	if conditionFailed(err) {
-		cur, err := s.getPromotionItem(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		return store.PromotionChangedError(p.ID, cur.Revision, p.Revision)
-	}
-	if err != nil {
-		return fmt.Errorf("saving promotion %s: %w", p.ID, err)
-	}
-	p.Revision++
-	return nil
+	return u, nil
 }
 
-// RecordDecision implements store.Store with store.CheckDecision's rule as the
-// condition of one update, which returns the promotion as it is after it.
+// decideAttempts bounds the read-and-write rounds of a decision or closure that
+// meets concurrent writes to the same promotion.
+const decideAttempts = 60
+
+// RecordDecision implements store.Store: it reads the promotion, applies
+// store.CheckDecision and store.Decided, and writes the decision, with the
+// closure it brings, in one update conditioned on the revision it read; a
+// concurrent write makes it read again.
 func (s *Store) RecordDecision(ctx context.Context, id string, a promotion.Approval) (*promotion.Promotion, error) {
 	decision, err := json.Marshal(a)
 	if err != nil {
 		return nil, err
 	}
-	u := newUpdate()
-	u.names["#ap"] = "approvals"
-	u.names["#who"] = a.Identity
-	u.names["#st"] = "state"
-	u.expr = append(u.expr, "#ap.#who = :decision")
-	u.values[":decision"] = str(string(decision))
-	u.values[":awaiting"] = str(string(promotion.AwaitingApproval))
-	u.add("#rev", "revision", num(1))
-	u.cond("attribute_exists(PK) AND #st = :awaiting AND attribute_not_exists(#ap.#who)")
-	in := u.input(s.table, keyOf(promoPK(id), skPromo))
-	in.ReturnValues = types.ReturnValueAllNew
-	out, err := s.db.UpdateItem(ctx, in)
-	if conditionFailed(err) {
+	return s.changeDecision(ctx, id, func(p *promotion.Promotion) (*promotion.Promotion, *update, error) {
+		if err := store.CheckDecision(p, a); err != nil {
+			return nil, nil, err
+		}
+		next := store.Decided(p, a)
+		u := newUpdate()
+		u.names["#ap"] = "approvals"
+		u.names["#who"] = a.Identity
+		u.expr = append(u.expr, "#ap.#who = :decision")
+		u.values[":decision"] = str(string(decision))
+		if next.Closed != nil {
+			u.set("#cl", "closed", closedAttr(next.Closed))
+		}
+		u.add("#rev", "revision", num(1))
+		u.values[":cur"] = num(p.Revision)
+		u.cond("attribute_exists(PK) AND #rev = :cur")
+		return next, u, nil
+	})
+}
+
+// CloseDecision implements store.Store: it reads the promotion, applies
+// store.CheckClose and store.Closed, and writes the result with its closure in
+// one update conditioned on the revision it read.
+func (s *Store) CloseDecision(ctx context.Context, id string, c promotion.Closure) (*promotion.Promotion, error) {
+	return s.changeDecision(ctx, id, func(p *promotion.Promotion) (*promotion.Promotion, *update, error) {
+		if err := store.CheckClose(p); err != nil {
+			return nil, nil, err
+		}
+		next := store.Closed(p, c)
+		saved := *next
+		saved.Revision = p.Revision // the condition: the revision read
+		u, err := promoUpdate(&saved)
+		if err != nil {
+			return nil, nil, err
+		}
+		u.set("#cl", "closed", closedAttr(next.Closed))
+		return next, u, nil
+	})
+}
+
+// changeDecision runs one decision or closure: change reads the promotion as
+// stored and gives the promotion after it and the update that writes it,
+// conditioned on the revision read. A failed condition (a concurrent write) reads
+// again, after a short random pause, at most decideAttempts times.
+func (s *Store) changeDecision(ctx context.Context, id string,
+	change func(*promotion.Promotion) (*promotion.Promotion, *update, error)) (*promotion.Promotion, error) {
+	for attempt := 1; ; attempt++ {
 		p, err := s.getPromotionItem(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := store.CheckDecision(p, a); err != nil {
+		next, u, err := change(p)
+		if err != nil {
 			return nil, err
 		}
-		return nil, fault.Errorf(fault.Conflict, "promotion %s changed while deciding; try again", id)
+		_, err = s.db.UpdateItem(ctx, u.input(s.table, keyOf(promoPK(id), skPromo)))
+		switch {
+		case err == nil:
+			return next, nil
+		case !conditionFailed(err):
+			return nil, fmt.Errorf("deciding on promotion %s: %w", id, err)
+		case attempt == decideAttempts:
+			return nil, fault.Errorf(fault.Conflict, "promotion %s changed while deciding; try again", id)
+		}
+		if err := pause(ctx, rand.N(time.Duration(attempt)*5*time.Millisecond)); err != nil {
+			return nil, fmt.Errorf("deciding on promotion %s: %w", id, err)
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("recording a decision on %s: %w", id, err)
-	}
-	return decodePromo(out.Attributes)
 }
 
 // AppendEvent implements store.Store: the promotion's event counter gives the

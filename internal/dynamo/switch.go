@@ -34,7 +34,8 @@ const (
 	// switchEntry puts the history entry.
 	switchEntry
 	// switchPromotion updates the promotion's state, conditioned on its not having
-	// ended.
+	// ended and its decision not having been closed by anything but the quorum
+	// (store.CheckSwitchable).
 	switchPromotion
 	// switchRelease checks that the release is stored.
 	switchRelease
@@ -91,7 +92,10 @@ func (s *Store) Switch(ctx context.Context, req store.SwitchRequest) (*environme
 			if err != nil {
 				return nil, err
 			}
-			return nil, store.EndedError(p)
+			if err := store.CheckSwitchable(p); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("switching %s: the promotion %s changed while switching; try again", req.Environment, p.ID)
 		case reasonIs(reasons, switchRelease, "ConditionalCheckFailed"):
 			return nil, store.ReleaseNotStoredError(req.ReleaseID)
 		case attempt == switchAttempts:
@@ -135,7 +139,9 @@ func (s *Store) switchTransaction(ctx context.Context, req store.SwitchRequest, 
 		v := fmt.Sprintf(":end%d", i)
 		promo.values[v], ended = str(string(st)), append(ended, v)
 	}
-	promo.cond("attribute_exists(PK) AND NOT (#st IN (" + strings.Join(ended, ", ") + "))")
+	promo.names["#cl"], promo.names["#how"] = "closed", "how"
+	promo.values[":approved"] = str(string(promotion.ClosedApproved))
+	promo.cond("attribute_exists(PK) AND NOT (#st IN (" + strings.Join(ended, ", ") + ")) AND (attribute_not_exists(#cl) OR #cl.#how = :approved)")
 
 	items := make([]types.TransactWriteItem, switchItems)
 	items[switchEnv] = types.TransactWriteItem{Update: env.transact(s.table, keyOf(envPK(req.Environment), skEnv))}

@@ -85,6 +85,8 @@ type api struct {
 	taskTokens map[string]bool
 	// checkTokens makes the test fail when it saw no task token.
 	checkTokens bool
+	// before is what an attack must leave of prod.
+	before envRecord
 }
 
 func newAPI(t *testing.T) *api {

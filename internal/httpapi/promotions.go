@@ -83,9 +83,13 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 }
 
 func approvalView(rv *control.Review) wire.ApprovalView {
-	pol := rv.Policy
+	pol := rv.Rules
 	v := wire.ApprovalView{Mode: pol.Approval, Approvers: pol.Approvers, MinApprovals: pol.MinApprovals,
-		ExpiresAt: rv.Promotion.ApprovalExpiresAt, MayDecide: rv.WhyNotDecide == nil, CommentMax: control.MaxComment}
+		ExpiresAt: rv.Promotion.ApprovalExpiresAt, MayDecide: rv.WhyNotDecide == nil, CommentMax: control.MaxComment,
+		Counted: len(rv.Promotion.Counted())}
+	if rv.Recorded {
+		v.DecidedUnder = &rv.Rules
+	}
 	if v.Approvers == nil {
 		v.Approvers = []string{}
 	}

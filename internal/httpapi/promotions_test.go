@@ -273,6 +273,10 @@ func TestSelfApproval(t *testing.T) {
 	if err := a.s.Store.SaveEnvironment(ctx, env); err != nil {
 		t.Fatal(err)
 	}
+	// The waiting promotion is decided under the rules it was planned under.
+	a.expectError(403, "forbidden", "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""), "self-approval")
+	a.expect(http.StatusOK, "POST", "/api/promotions/"+p.ID+"/cancel", "ana", nil, nil)
+	p = a.start("prod", a.release("v3", "orders=view"), "ana")
 	a.expect(http.StatusOK, "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""), nil)
 	if got := a.promotion(p.ID); got.State != promotion.Succeeded {
 		t.Errorf("self-approved where allowed: %s", got.State)
@@ -313,7 +317,8 @@ func concurrentApprovals(t *testing.T, a *api) {
 		}
 	}
 	got := a.promotion(p.ID)
-	if a.sfn.success != 1 || got.State != promotion.Succeeded || ok < 2 || ok+gone != crowd || got.ApprovalCount() != ok {
+	if a.sfn.success != 1 || got.State != promotion.Succeeded || ok != 2 || gone != crowd-2 || got.ApprovalCount() != 2 ||
+		got.Closed == nil || got.Closed.How != promotion.ClosedApproved {
 		t.Errorf("%d SendTaskSuccess, state %s, %d ok, %d gone, %d approvals recorded", a.sfn.success, got.State, ok, gone, got.ApprovalCount())
 	}
 	t.Logf("%d approvals recorded, %d told the approval was over", ok, gone)
@@ -355,6 +360,9 @@ func TestExpired(t *testing.T) {
 	a.clock.Add(time.Hour)
 	a.expectError(410, "gone", "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""),
 		"expired at 2026-11-01T11:01:00Z")
+	if c := a.promotion(p.ID).Closed; c == nil || c.How != promotion.ClosedExpired || !c.At.Equal(*p.ApprovalExpiresAt) {
+		t.Errorf("a decision after the expiry did not close the decision as expired: %+v", c)
+	}
 	a.s.Emulator.Tick()
 	a.s.Emulator.Settle()
 	if got := a.promotion(p.ID); got.State != promotion.Expired {
@@ -380,7 +388,7 @@ func TestCancel(t *testing.T) {
 	if got.State != promotion.Cancelled || a.env("prod").Lock != nil || exec.Status != asl.Aborted || a.env("prod").Version != 1 {
 		t.Errorf("after cancel: %s, lock %+v, execution %s", got.State, a.env("prod").Lock, exec.Status)
 	}
-	a.expect(http.StatusOK, "POST", path, "ci", nil, nil) // again: no change
+	a.expectError(410, "gone", "POST", path, "ci", nil, "can no longer be cancelled", "cancelled by ci at") // again: closed
 	a.expectError(410, "gone", "POST", "/api/promotions/"+p.ID+"/approve", "ana", decision(p.PlanDigest, ""), "CANCELLED")
 	t.Run("an admin may cancel, not after the apply", func(t *testing.T) {
 		q := a.start("prod", a.release("v3", "orders=view"), "ci")

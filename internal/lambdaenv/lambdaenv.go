@@ -109,6 +109,9 @@ func Step(name string) Builder {
 
 // Cleanup builds the scheduled cleanup: the pipeline's, with executions checked
 // through Step Functions, logging what it did.
+//
+// It first answers the approvals whose decision closed without the answer
+// reaching the execution (control.AnswerClosed).
 func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
@@ -117,15 +120,28 @@ func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := newPipeline(awsCfg, cfg)
-	alive := control.ExecutionAlive(sfn.NewFromConfig(awsCfg), cfg.StateMachineARN)
+	pl, client := newPipeline(awsCfg, cfg), sfn.NewFromConfig(awsCfg)
+	alive := control.ExecutionAlive(client, cfg.StateMachineARN)
+	answers := &control.Service{Store: pl.Store, Now: time.Now, SFN: client, StateMachineARN: cfg.StateMachineARN}
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
 		ctx, cancel := withinDeadline(ctx)
 		defer cancel()
+		answerClosed(ctx, answers, log)
 		report, err := pl.Cleanup(ctx, alive)
 		pipeline.LogCleanup(ctx, log, report, err)
 		return report, err
 	}, nil
+}
+
+// answerClosed answers the approvals whose decision closed without its answer
+// reaching the execution (the api function died in between), as part of the
+// scheduled cleanup; a failure is logged, and the next run tries again.
+func answerClosed(ctx context.Context, svc *control.Service, log *slog.Logger) {
+	if n, err := svc.AnswerClosed(ctx); err != nil {
+		log.ErrorContext(ctx, "answering closed approvals", "error", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "answered closed approvals", "promotions", n)
+	}
 }
 
 // APIFunction builds the api function's handler: API behind API Gateway's
@@ -159,7 +175,6 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	mux.Handle("/", api)
 	return mux, nil
 }
-
 
 func newPipeline(awsCfg aws.Config, cfg Config) *pipeline.Pipeline {
 	return pipeline.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), time.Now, cfg.PageURL)

@@ -23,7 +23,7 @@
 // the emulator journals each transition (package stepfn), runs on every execution
 // that was not waiting (calling again a step whose result it had not journaled;
 // the steps are idempotent), and Start answers the approvals the store records as
-// settled whose answer a crash kept from the execution (answerSettledApprovals).
+// closed whose answer a crash kept from the execution (control.AnswerClosed).
 // crash_test.go kills a ferry local process at every step boundary and checks
 // this on both stores.
 //
@@ -185,6 +185,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 			cfg.Log.Error("serving", "error", err)
 		}
 	}()
+	s.answerClosed(ctx, cfg.Log)
 	return s, nil
 }
 
@@ -263,7 +264,7 @@ func (s *System) build(ctx context.Context, cfg Config) error {
 		"arn:aws:iam::123456789012:role/ferry-local", "STANDARD", subs); err != nil {
 		return fmt.Errorf("creating the promotion state machine: %w", err)
 	}
-	return s.answerSettledApprovals(ctx, cfg.Log)
+	return nil
 }
 
 // openStore opens the embedded store in dir, or DynamoDB when configured.
@@ -304,9 +305,21 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.answerClosed(ctx, log)
 			report, err := s.Pipeline.Cleanup(ctx, s.Alive)
 			pipeline.LogCleanup(ctx, log, report, err)
 		}
+	}
+}
+
+// answerClosed answers the approvals whose decision closed without the answer
+// reaching the execution (a crash between the two), at start and with each
+// cleanup; a failure is logged, and the next cleanup tries again.
+func (s *System) answerClosed(ctx context.Context, log *slog.Logger) {
+	if n, err := s.Control.AnswerClosed(ctx); err != nil {
+		log.WarnContext(ctx, "answering closed approvals", "error", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "answered closed approvals", "promotions", n)
 	}
 }
 

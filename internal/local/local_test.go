@@ -240,14 +240,16 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("promotion %s, version %d, latest %+v", p.State, w.env("prod").Version, history[0])
 				}
 			})
-			t.Run("a second promotion is refused while the lock is held", func(t *testing.T) {
+			t.Run("a second start is refused at once while the lock is held", func(t *testing.T) {
 				w := newWorld(t, backend)
 				w.promote("prod", "a=model")
 				waiting := w.promote("prod", "a=seed")
-				refused := w.promote("prod", "b=model")
-				p := w.promotion(refused)
-				if p.State != promotion.Failed || !strings.Contains(p.Error, "EnvironmentLocked") || !strings.Contains(p.Error, waiting+" (AWAITING_APPROVAL)") {
-					t.Errorf("second promotion %s: %q", p.State, p.Error)
+				err := w.s.Promote(ctx, "refused", "prod", w.promotion(waiting).ReleaseID, "ci", promotion.ViaCI)
+				if fault.ErrorCode(err) != fault.Conflict || !strings.Contains(err.Error(), waiting+" (AWAITING_APPROVAL) since") {
+					t.Errorf("second start: %v, want a conflict naming the holder", err)
+				}
+				if _, err := w.s.Store.GetPromotion(ctx, "refused"); fault.ErrorCode(err) != fault.NotFound {
+					t.Errorf("the refused start recorded a promotion: %v", err)
 				}
 				if w.env("prod").Lock.Holder != waiting || w.promotion(waiting).State != promotion.AwaitingApproval {
 					t.Error("the refused promotion disturbed the one holding the lock")

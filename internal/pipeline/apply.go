@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,11 +11,15 @@ import (
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/promotion"
+	"github.com/ferrydev/ferry/internal/release"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
 // Apply switches the environment to the promotion's release in one atomic step,
-// keeping the references of unchanged nodes, then calls the deploy hook.
+// keeping the references of unchanged nodes, then calls the deploy hook. It first
+// re-reads the promotion and refuses, with NotApproved, ending it FAILED with
+// nothing applied, unless the store's record of its decision authorizes it
+// (authorize).
 func (pl *Pipeline) Apply(ctx context.Context, in Input) error {
 	return classify(pl.apply(ctx, in))
 }
@@ -23,6 +28,19 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 	p, env, err := pl.load(ctx, in.PromotionID)
 	if err != nil {
 		return err
+	}
+	if p.State.Final() {
+		return store.EndedError(p)
+	}
+	cand, err := pl.Store.GetRelease(ctx, p.ReleaseID)
+	if err != nil {
+		return err
+	}
+	var denied *NotApproved
+	if errors.As(authorize(p, cand), &denied) {
+		if p, err = pl.refuse(ctx, p, env, cand, denied); err != nil {
+			return err
+		}
 	}
 	now := pl.Now()
 	if env.Current == nil || env.Current.PromotionID != p.ID { // not switched yet (else: a retry)
@@ -33,11 +51,11 @@ func (pl *Pipeline) apply(ctx context.Context, in Input) error {
 			return &PlanStale{Msg: fmt.Sprintf("plan stale: environment %s is at version %d, the plan was made against version %d",
 				env.Name, env.Version, p.BaseVersion)}
 		}
-		refs, err := pl.references(ctx, p, env)
+		refs, err := pl.references(ctx, p, env, cand)
 		if err != nil {
 			return err
 		}
-		if len(p.Approvals) > 0 {
+		if len(p.Counted()) > 0 {
 			pl.notifyAll(ctx, env, p.ID, notify.Message{Text: approvedText(p, env.Name)})
 		}
 		if _, err := pl.Store.Switch(ctx, store.SwitchRequest{Environment: env.Name, BaseVersion: p.BaseVersion, ReleaseID: p.ReleaseID,
@@ -71,9 +89,14 @@ func switchReason(p *promotion.Promotion) string {
 	return "promotion " + p.ID
 }
 
-// approvers names who approved a promotion, or who requested it when nobody had to.
+// approvers names who approved a promotion: the approvals that counted toward
+// its quorum, and no one else. A promotion whose gate was automatic counts no
+// approvals, and is credited to its requester.
 func approvers(p *promotion.Promotion) string {
-	names := p.Decided(promotion.Approve)
+	var names []string
+	for _, a := range p.Counted() {
+		names = append(names, a.Identity)
+	}
 	if len(names) == 0 {
 		return p.RequestedBy
 	}
@@ -83,11 +106,7 @@ func approvers(p *promotion.Promotion) string {
 // references builds the new deployment: a node keeps the environment's reference
 // when it runs the same fingerprint (a virtual reference), takes the source
 // environment's when that one runs it, and is otherwise built by the target.
-func (pl *Pipeline) references(ctx context.Context, p *promotion.Promotion, env *environment.Environment) ([]environment.NodeRef, error) {
-	cand, err := pl.Store.GetRelease(ctx, p.ReleaseID)
-	if err != nil {
-		return nil, err
-	}
+func (pl *Pipeline) references(ctx context.Context, p *promotion.Promotion, env *environment.Environment, cand *release.Release) ([]environment.NodeRef, error) {
 	current, err := pl.deployment(ctx, env)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,10 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 	if err != nil {
 		return err
 	}
-	pol := env.Policy.WithDefaults()
+	if p.Snapshot == nil {
+		return &StepFailed{Msg: fmt.Sprintf("promotion %s has no policy snapshot: it was not planned", p.ID)}
+	}
+	pol := *p.Snapshot
 	expires := pl.Now().Add(pol.ApprovalTimeout.D())
 	if p.ApprovalExpiresAt != nil { // a retry: the wait started then
 		expires = *p.ApprovalExpiresAt
@@ -32,6 +35,9 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 	if p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
 		if p.State.Final() { // cancelled while it was being planned
 			return &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: it waits for nobody", p.ID, p.State)}
+		}
+		if p.Closed != nil { // decided already: a retry must not wait again
+			return &StepFailed{Msg: fmt.Sprintf("the decision on promotion %s is closed: %s", p.ID, p.Closed)}
 		}
 		p.State, p.TaskToken, p.ApprovalExpiresAt = promotion.AwaitingApproval, in.TaskToken, &expires
 		return nil

@@ -31,6 +31,13 @@ type SoakNotMet struct{ Msg string }
 // DeployHookFailed: the environment's deploy hook refused or did not answer.
 type DeployHookFailed struct{ Msg string }
 
+// NotApproved: a step that changes the environment found no authorization for it
+// in the store: the gate was not automatic under the promotion's snapshot, and
+// the approvals recorded for the current plan digest by eligible approvers do not
+// meet its min_approvals, or a rejection is recorded. Terminal: the promotion has
+// ended FAILED, with nothing applied, by the time a step returns it.
+type NotApproved struct{ Msg string }
+
 // StepFailed: any other terminal failure (bad input, missing records).
 type StepFailed struct{ Msg string }
 
@@ -43,6 +50,7 @@ func (e *EnvironmentFrozen) Error() string { return e.Msg }
 func (e *ChecksFailed) Error() string      { return e.Msg }
 func (e *SoakNotMet) Error() string        { return e.Msg }
 func (e *DeployHookFailed) Error() string  { return e.Msg }
+func (e *NotApproved) Error() string       { return e.Msg }
 func (e *StepFailed) Error() string        { return e.Msg }
 func (e *Transient) Error() string         { return e.Msg }
 
@@ -54,7 +62,7 @@ const RejectedError = "Rejected"
 func ErrorNames() []string {
 	var names []string
 	for _, e := range []error{&PlanStale{}, &EnvironmentLocked{}, &EnvironmentFrozen{}, &ChecksFailed{},
-		&SoakNotMet{}, &DeployHookFailed{}, &StepFailed{}, &Transient{}} {
+		&SoakNotMet{}, &DeployHookFailed{}, &NotApproved{}, &StepFailed{}, &Transient{}} {
 		names = append(names, lambdaerr.Name(e))
 	}
 	return names
@@ -74,6 +82,7 @@ func classify(err error) error {
 		checks *ChecksFailed
 		soak   *SoakNotMet
 		hook   *DeployHookFailed
+		denied *NotApproved
 		failed *StepFailed
 		trans  *Transient
 	)
@@ -90,6 +99,8 @@ func classify(err error) error {
 		return soak
 	case errors.As(err, &hook):
 		return hook
+	case errors.As(err, &denied):
+		return denied
 	case errors.As(err, &failed):
 		return failed
 	case errors.As(err, &trans):

@@ -79,7 +79,7 @@ func TestStateMachineErrorNames(t *testing.T) {
 			}
 		}
 	}
-	for _, e := range []string{"Transient", "PlanStale", RejectedError, "States.Timeout", "States.ALL", "Sandbox.Timedout"} {
+	for _, e := range []string{"Transient", "PlanStale", "NotApproved", RejectedError, "States.Timeout", "States.ALL", "Sandbox.Timedout"} {
 		if !used[e] {
 			t.Errorf("the definition never matches %s", e)
 		}

@@ -26,8 +26,8 @@ func frozen(env *environment.Environment, p *promotion.Promotion, now time.Time)
 		env.Name, f.Owner, f.Until.UTC().Format(time.RFC3339), f.Reason)}
 }
 
-// requiredChecks fails unless every check the policy requires passed.
-func requiredChecks(pol policy.Policy, r *release.Release) error {
+// requiredChecks fails unless every check the snapshot requires passed.
+func requiredChecks(pol policy.Snapshot, r *release.Release) error {
 	var missing, failed []string
 	for _, name := range pol.RequiredChecks {
 		i := slices.IndexFunc(r.Checks, func(c release.Check) bool { return c.Name == name })
@@ -51,7 +51,8 @@ func requiredChecks(pol policy.Policy, r *release.Release) error {
 	return &ChecksFailed{Msg: "required checks " + strings.Join(parts, "; ")}
 }
 
-// soak fails unless the release has been live upstream for the policy's soak.
+// soak fails unless the release has been live upstream for the policy's soak
+// (upstream and soak are not part of the snapshot: soak is checked once, at Plan).
 func (pl *Pipeline) soak(ctx context.Context, pol policy.Policy, r *release.Release, now time.Time) error {
 	if pol.Upstream == "" || pol.Soak <= 0 {
 		return nil
@@ -91,8 +92,10 @@ func liveFor(history []environment.VersionEntry, releaseID string, now time.Time
 	return longest, ever
 }
 
-// approvalGate decides whether a promotion waits for people, and says why.
-func approvalGate(pol policy.Policy, p *plan.Plan, r *release.Release) (bool, string) {
+// approvalGate decides whether a promotion waits for people under the snapshot
+// pol, given its plan's summary and its release, and says why. Plan decides the
+// gate with it, and Apply decides it again from what Plan recorded.
+func approvalGate(pol policy.Snapshot, s plan.Summary, r *release.Release) (bool, string) {
 	if r.Source != nil && strings.Contains(r.Source.Message, pol.HoldMarker) {
 		return true, fmt.Sprintf("held: the source message contains %s", pol.HoldMarker)
 	}
@@ -100,7 +103,7 @@ func approvalGate(pol policy.Policy, p *plan.Plan, r *release.Release) (bool, st
 	case policy.Never:
 		return false, "the policy needs no approval"
 	case policy.Breaking:
-		if p.Summary.Breaking > 0 || p.Summary.Removed > 0 {
+		if s.Breaking > 0 || s.Removed > 0 {
 			return true, "breaking or removed nodes need approval"
 		}
 		return false, "no breaking or removed nodes: no approval needed"

@@ -30,7 +30,7 @@ func summaryText(s plan.Summary) string {
 
 // awaitingText asks the approvers of pol to review promotion p into env before
 // expires.
-func (pl *Pipeline) awaitingText(p *promotion.Promotion, env string, pol policy.Policy, expires time.Time) string {
+func (pl *Pipeline) awaitingText(p *promotion.Promotion, env string, pol policy.Snapshot, expires time.Time) string {
 	summary := "no plan"
 	if p.Summary != nil {
 		summary = summaryText(*p.Summary)

@@ -19,10 +19,23 @@
 //     state machine reads; Approval, Apply and Finalize answer nothing. Handlers
 //     adapts all six to the one shape Lambda and the emulator invoke, and logs
 //     each at its boundary, in AWS and in ferry local alike.
-//   - Plan takes the environment lock for the approval timeout plus LockMargin;
-//     Apply renews it; Finalize releases it whatever the outcome.
+//   - Plan takes (renews, after the start's reservation) the environment lock for
+//     the approval timeout plus LockMargin; Apply renews it; Finalize releases it
+//     whatever the outcome.
+//   - Plan records the policy's approval rules on the promotion (its snapshot,
+//     policy.Snapshot), once; the approval gate, required checks, the wait's
+//     timeout and Apply's check read the snapshot, never the live policy.
 //   - Policy gates run in Plan, in this order: freeze, required checks, soak; then
 //     the approval gate (hold marker first, then always / breaking / never).
+//   - The store's decision record authorizes a switch; a task token only resumes
+//     the machine. Apply and Rollback re-read the promotion before they switch and
+//     refuse with NotApproved (authorize) unless the gate was automatic under the
+//     snapshot or the approvals counted for the current plan meet its
+//     min_approvals, with no rejection and no other closure; the refusal ends the
+//     promotion FAILED itself (refuse), so it ends the same way when nothing runs
+//     after the step. The history's by names only the counted approvers.
+//   - Finalize makes the end state agree with the record: EXPIRED closes the
+//     decision as expired; REJECTED without a recorded rejection is FAILED.
 //   - Soak counts the longest time the release was live upstream, from the
 //     upstream environment's history (at most SoakHistory versions back).
 //   - Apply keeps a node's reference when its fingerprint is what the environment

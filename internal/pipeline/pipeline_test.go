@@ -108,7 +108,8 @@ func (h *harness) deploy(env string, r *release.Release) string {
 	h.must(err)
 	if res.Gate != GateAuto {
 		h.must(h.pl.Approval(ctx, Input{PromotionID: id, TaskToken: "token"}))
-		_, err := h.store.RecordDecision(ctx, id, promotion.Approval{Identity: "ana", Decision: promotion.Approve, At: h.now})
+		_, err := h.store.RecordDecision(ctx, id, promotion.Approval{Identity: "ana", As: "ana", Decision: promotion.Approve,
+			PlanDigest: h.get(id).PlanDigest, At: h.now})
 		h.must(err)
 	}
 	h.must(h.pl.Apply(ctx, Input{PromotionID: id}))

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/environment"
@@ -31,7 +32,9 @@ type PlanOutput struct {
 }
 
 // Plan locks the target environment, checks the policy's gates, computes and stores
-// the plan and decides whether the promotion waits for approval.
+// the plan, records the policy's approval rules the promotion is decided under
+// (its snapshot, kept from the first run on a retry) and decides whether the
+// promotion waits for approval.
 func (pl *Pipeline) Plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	res, err := pl.plan(ctx, in)
 	return res, classify(err)
@@ -42,12 +45,18 @@ func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	pol := env.Policy.WithDefaults()
+	if p.State.Final() {
+		return nil, &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: there is nothing to plan", p.ID, p.State)}
+	}
+	snap := env.Policy.Snapshot()
+	if p.Snapshot != nil { // a retry: the rules recorded by the first run stay
+		snap = *p.Snapshot
+	}
 	now := pl.Now()
 	if err := frozen(env, p, now); err != nil {
 		return nil, err
 	}
-	if _, err := pl.Store.AcquireLock(ctx, env.Name, p.ID, now, pol.ApprovalTimeout.D()+LockMargin); err != nil {
+	if _, err := pl.Store.AcquireLock(ctx, env.Name, p.ID, now, snap.ApprovalTimeout.D()+LockMargin); err != nil {
 		if fault.ErrorCode(err) == fault.Conflict {
 			return nil, &EnvironmentLocked{Msg: fault.ErrorMessage(err)}
 		}
@@ -57,24 +66,27 @@ func (pl *Pipeline) plan(ctx context.Context, in Input) (*PlanOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requiredChecks(pol, cand); err != nil {
+	if err := requiredChecks(snap, cand); err != nil {
 		return nil, err
 	}
-	if err := pl.soak(ctx, pol, cand, now); err != nil {
+	if err := pl.soak(ctx, env.Policy, cand, now); err != nil {
 		return nil, err
 	}
 	computed, err := pl.computePlan(ctx, p, env, cand)
 	if err != nil {
 		return nil, err
 	}
-	manual, why := approvalGate(pol, computed, cand)
+	manual, why := approvalGate(snap, computed.Summary, cand)
 	res := &PlanOutput{PromotionID: p.ID, Changes: computed.Summary.Changed() > 0, Gate: GateAuto,
-		ApprovalTimeoutSeconds: int64(pol.ApprovalTimeout.D() / time.Second)}
+		ApprovalTimeoutSeconds: int64(snap.ApprovalTimeout.D() / time.Second)}
 	if manual {
 		res.Gate = GateManual
 	}
 	if _, err := pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
-		p.BaseVersion, p.PlanDigest, p.Summary = computed.BaseVersion, computed.Digest, &computed.Summary
+		if p.State.Final() { // cancelled while it was being planned
+			return &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: there is nothing to plan", p.ID, p.State)}
+		}
+		p.BaseVersion, p.PlanDigest, p.Summary, p.Snapshot = computed.BaseVersion, computed.Digest, &computed.Summary, &snap
 		return nil
 	}); err != nil {
 		return nil, err

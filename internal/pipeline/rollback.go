@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,7 +20,9 @@ type RollbackOutput struct {
 }
 
 // Rollback puts the environment back on its previous deployment when this
-// promotion switched it, recording the switch back as a version of its own.
+// promotion switched it, recording the switch back as a version of its own. Like
+// Apply, it switches only for a promotion the store's decision record authorizes
+// (authorize); it refuses any other with NotApproved.
 func (pl *Pipeline) Rollback(ctx context.Context, in Input) (*RollbackOutput, error) {
 	res, err := pl.rollback(ctx, in)
 	return res, classify(err)
@@ -50,6 +53,16 @@ func (pl *Pipeline) rollback(ctx context.Context, in Input) (*RollbackOutput, er
 	}
 	if len(history) < 2 {
 		return skip(fmt.Sprintf("environment %s has no previous deployment: it stays at version %d", env.Name, env.Version))
+	}
+	cand, err := pl.Store.GetRelease(ctx, p.ReleaseID)
+	if err != nil {
+		return nil, err
+	}
+	var denied *NotApproved
+	if errors.As(authorize(p, cand), &denied) {
+		if _, err := pl.refuse(ctx, p, env, cand, denied); err != nil {
+			return nil, err
+		}
 	}
 	prev := history[1]
 	refs, err := pl.Store.Deployment(ctx, env.Name, prev.Version)

@@ -8,8 +8,10 @@
 // Diff, which writes the change log everyone reads, records them redacted; and
 // Validate's errors name such a field without repeating its value.
 //
-// This package defines the stored form, its defaults and its validation; the
-// pipeline evaluates it.
+// This package defines the stored form, its defaults and its validation, and the
+// Snapshot of its approval rules a promotion records when it is planned and is
+// decided under from then on (who may approve, how many must, the gate's mode,
+// the timeout, required checks, the hold marker); the pipeline evaluates it.
 package policy
 
 import (

@@ -1,6 +1,12 @@
 // Package promotion is one run of the pipeline that carries a release into an
-// environment: who asked and from where, the plan, the decisions, the smoke
-// results, the state and an append-only event log.
+// environment: who asked and from where, the plan, the approval rules it is
+// decided under (its policy snapshot), the decisions and what closed them, the
+// smoke results, the state and an append-only event log.
+//
+// Decision recorded here: an approval counts toward the quorum (Counted) only
+// for the current plan digest and when the snapshot admits its identity through
+// the entry recorded with it (As); a decision recorded without As counts only
+// when its identity is named directly.
 package promotion
 
 import (
@@ -8,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ferrydev/ferry/internal/plan"
+	"github.com/ferrydev/ferry/internal/policy"
 )
 
 // State is where a promotion is in the pipeline.
@@ -88,8 +95,11 @@ func (d Decision) Event() EventType {
 
 // Approval is one recorded decision, bound to the plan digest the reviewer saw.
 type Approval struct {
-	Identity   string    `json:"identity"`
-	Decision   Decision  `json:"decision"`
+	Identity string   `json:"identity"`
+	Decision Decision `json:"decision"`
+	// As is the entry of the snapshot's approvers that admitted Identity: the
+	// identity itself or the "group:NAME" it was found in when it decided.
+	As         string    `json:"as,omitempty"`
 	Comment    string    `json:"comment,omitempty"`
 	PlanDigest string    `json:"plan_digest"`
 	At         time.Time `json:"at"`
@@ -128,6 +138,12 @@ type Promotion struct {
 	Error     string `json:"error,omitempty"`
 	// ApprovalExpiresAt is when the wait for approval times out, once it waits.
 	ApprovalExpiresAt *time.Time `json:"approval_expires_at,omitempty"`
+	// Snapshot is the policy's approval rules as they were when the promotion was
+	// planned: what it is decided under. Nil until it is planned.
+	Snapshot *policy.Snapshot `json:"snapshot,omitempty"`
+	// Closed says what closed the decision, once something did. Stores set it
+	// only when it is unset, in the same write as the decision that closes it.
+	Closed *Closure `json:"closed,omitempty"`
 
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
@@ -136,6 +152,67 @@ type Promotion struct {
 	Revision int64 `json:"revision"`
 	// Events is the log, oldest first, when loaded with the promotion.
 	Events []Event `json:"events,omitempty"`
+}
+
+// Closure is what closed the decision on a promotion: the first of the quorum
+// reached, a rejection, a cancel or the expiry. Nothing decides after it.
+type Closure struct {
+	// How is what closed it.
+	How ClosedBy `json:"how"`
+	// By is who closed it: the approver whose approval reached the quorum, the
+	// reviewer who rejected, who cancelled; "ferry" for the expiry.
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// ClosedBy says what closed a decision.
+type ClosedBy string
+
+// What closes a decision.
+const (
+	// ClosedApproved: an approval brought the counted approvals to the quorum.
+	ClosedApproved ClosedBy = "approved"
+	// ClosedRejected: a reviewer rejected.
+	ClosedRejected ClosedBy = "rejected"
+	// ClosedCancelled: the requester or an admin cancelled.
+	ClosedCancelled ClosedBy = "cancelled"
+	// ClosedExpired: the approval timeout passed.
+	ClosedExpired ClosedBy = "expired"
+)
+
+// String says what closed a decision, by whom and when.
+func (c Closure) String() string {
+	at := c.At.UTC().Format(time.RFC3339)
+	switch c.How {
+	case ClosedApproved:
+		return "approved at " + at + ", when the approval of " + c.By + " reached the quorum"
+	case ClosedExpired:
+		return "expired at " + at
+	}
+	return string(c.How) + " by " + c.By + " at " + at
+}
+
+// Counted returns the approvals that count toward the quorum under the
+// promotion's snapshot: approve decisions for the current plan digest by
+// identities the snapshot admits (Snapshot.Admits). Without a snapshot nothing
+// counts.
+func (p *Promotion) Counted() []Approval {
+	if p.Snapshot == nil || p.PlanDigest == "" {
+		return nil
+	}
+	var out []Approval
+	for _, a := range p.Approvals {
+		if a.Decision == Approve && a.PlanDigest == p.PlanDigest && p.Snapshot.Admits(a.Identity, a.As, p.RequestedBy) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// QuorumReached reports whether the counted approvals meet the snapshot's
+// min_approvals.
+func (p *Promotion) QuorumReached() bool {
+	return p.Snapshot != nil && len(p.Counted()) >= p.Snapshot.MinApprovals
 }
 
 // ApprovalCount counts the approve decisions.

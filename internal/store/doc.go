@@ -22,7 +22,13 @@
 // decision may be recorded, and the wording of every error a caller sees. The
 // implementations only translate them to their storage: bbolt applies them inside
 // one write transaction, DynamoDB turns them into condition expressions and calls
-// them again to explain a failed condition. LoadPromotion and UpdatePromotion
-// (update.go) are the read and the read-modify-write the pipeline and the
-// operations share.
+// them again to explain a failed condition. A decision is closed once: Decided
+// says whether a decision closes it (a rejection, or the approval that brings
+// the counted approvals to the snapshot's min_approvals) and Closed what a cancel
+// or the expiry writes; RecordDecision and CloseDecision apply them in one
+// conditional write, and SavePromotion never touches the closure. A switch is
+// refused for a promotion whose decision anything but the quorum closed
+// (CheckSwitchable). LoadPromotion (update.go) is the read the pipeline and the
+// operations share, and UpdatePromotion the pipeline's read-modify-write; the
+// operations change a promotion only through the decision operations.
 package store

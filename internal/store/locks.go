@@ -30,12 +30,17 @@ func Frees(cur *environment.Lock, holder string) bool {
 }
 
 // LockedError is the conflict of an environment's lock held by another promotion:
-// it names the holder, its state and since when. holder reads a promotion; when
-// it cannot, the state reads "unknown state".
+// it names the holder, its state and since when. holder reads a promotion; a
+// holder that is not recorded yet is a start that reserved the lock a moment
+// before recording its promotion, and reads "starting"; when the holder cannot
+// be read, the state reads "unknown state".
 func LockedError(env string, lock *environment.Lock, holder func(id string) (*promotion.Promotion, error)) error {
 	state := "unknown state"
-	if p, err := holder(lock.Holder); err == nil {
+	switch p, err := holder(lock.Holder); {
+	case err == nil:
 		state = string(p.State)
+	case fault.ErrorCode(err) == fault.NotFound:
+		state = "starting"
 	}
 	return fault.Errorf(fault.Conflict, "environment %q is locked by promotion %s (%s) since %s",
 		env, lock.Holder, state, lock.Since.UTC().Format(time.RFC3339))

@@ -48,8 +48,9 @@ type Store interface {
 	// Switch moves an environment to a new release in one atomic step: the
 	// environment's version and deployment, its history entry and the promotion's
 	// state change together, or none does. A promotion that has ended (cancelled,
-	// say) switches nothing. Codes: invalid, not_found, conflict (the promotion has
-	// ended; or the plan is stale: the environment is no longer at BaseVersion, the
+	// say), or whose decision a rejection, a cancel or the expiry closed, switches
+	// nothing (CheckSwitchable). Codes: invalid, not_found, conflict (the promotion
+	// has ended or may not switch; or the plan is stale: the environment is no longer at BaseVersion, the
 	// message starts "plan stale" and the error matches ErrPlanStale with
 	// errors.Is). Repeating a switch that succeeded returns its entry again (see
 	// SwitchRequest.Check).
@@ -77,16 +78,27 @@ type Store interface {
 	CreatePromotion(ctx context.Context, p *promotion.Promotion) error
 	// GetPromotion returns a promotion with its events. Codes: not_found.
 	GetPromotion(ctx context.Context, id string) (*promotion.Promotion, error)
-	// SavePromotion writes p (but not its approvals or events, which have their own
-	// operations: SavedPromotion) if p.Revision is the stored one, then increases
+	// SavePromotion writes p (but not its approvals, closure or events, which have
+	// their own operations: SavedPromotion) if p.Revision is the stored one, then increases
 	// p.Revision. Codes: not_found, conflict (changed since read).
 	SavePromotion(ctx context.Context, p *promotion.Promotion) error
-	// RecordDecision adds a decision to a promotion awaiting approval, once per
-	// identity, and returns the promotion as it is after it, so the number of
-	// approvals is exact even under concurrent decisions. Codes (CheckDecision):
-	// not_found, conflict (this identity has decided), gone (the promotion is no
-	// longer awaiting approval: the message says its state).
+	// RecordDecision adds a decision to a promotion awaiting approval whose
+	// decision is open, once per identity, and returns the promotion as it is after
+	// it, so the number of approvals is exact even under concurrent decisions.
+	// When the decision closes the decision (a rejection, or the approval that
+	// brings the counted approvals to the snapshot's min_approvals: Decided), the
+	// closure is written with it, in the same conditional write; nothing is
+	// recorded after it. Codes (CheckDecision): not_found, conflict (this identity
+	// has decided), gone (no longer awaiting approval, closed, or expired at the
+	// decision's time: the message says what closed it, by whom and when).
 	RecordDecision(ctx context.Context, id string, a promotion.Approval) (*promotion.Promotion, error)
+	// CloseDecision closes the decision on a promotion being planned or awaiting
+	// approval with c (a cancel or the expiry), in one conditional write that
+	// succeeds only while nothing closed it; a cancel also ends the promotion
+	// CANCELLED in that write (Closed). It returns the promotion as it is after
+	// it. Codes (CheckClose): not_found, gone (closed already: the message says
+	// what closed it, by whom and when), conflict (past its decision).
+	CloseDecision(ctx context.Context, id string, c promotion.Closure) (*promotion.Promotion, error)
 	// AppendEvent adds an event to a promotion's log. Codes: not_found.
 	AppendEvent(ctx context.Context, id string, e promotion.Event) error
 	// ListPromotions returns an environment's promotions, newest first. Codes:

@@ -76,12 +76,23 @@ func (r SwitchRequest) Deployment() environment.Deployment {
 }
 
 // CheckSwitchable returns the conflict of switching for p when p has ended
-// (EndedError): an ended promotion switches nothing.
+// (EndedError), or when its decision was closed by anything but the quorum (a
+// rejection, a cancel, the expiry: NotSwitchableError): such a promotion
+// switches nothing, even in the moment before its end state is written.
 func CheckSwitchable(p *promotion.Promotion) error {
-	if p.State.Final() {
+	switch {
+	case p.State.Final():
 		return EndedError(p)
+	case p.Closed != nil && p.Closed.How != promotion.ClosedApproved:
+		return NotSwitchableError(p)
 	}
 	return nil
+}
+
+// NotSwitchableError is the conflict of a switch for a promotion whose decision
+// was closed by anything but the quorum.
+func NotSwitchableError(p *promotion.Promotion) error {
+	return fault.Errorf(fault.Conflict, "promotion %s was %s: it switches nothing", p.ID, p.Closed)
 }
 
 // StaleError is the conflict of a switch whose plan was made against another

@@ -119,6 +119,7 @@ const scenarios = {
     await page.fill('#plan-search', '');
     await until('the whole plan', async () => (await page.locator('#plan-count').textContent()).startsWith('6 of 6'));
     await page.locator('#approval-count').getByText('0 of 1').waitFor();
+    await page.locator('#decided-under').getByText('Decided under the policy as it was when planned').waitFor();
     await shot(page, '03-promotion');
     await page.click('#approve');
     const confirm = page.locator('#confirm');
@@ -129,6 +130,7 @@ const scenarios = {
     await page.getByText('Your approval is recorded.').waitFor();
     await waitForState(page, 'SUCCEEDED');
     await page.getByText('approved by ana').first().waitFor();
+    await page.locator('#closed').getByText('Closed: approved by ana').waitFor();
     await shot(page, '05-succeeded');
     assert.deepEqual(problems, []);
     await context.close();

@@ -45,12 +45,21 @@ type PromotionView struct {
 	CancelBlocked string `json:"cancel_blocked,omitempty"`
 }
 
-// ApprovalView says who may decide and how many must.
+// ApprovalView says who may decide and how many must: under the promotion's
+// policy snapshot once it is planned (DecidedUnder), before that under the
+// environment's policy as it is now.
 type ApprovalView struct {
 	Mode         policy.Approval `json:"mode"`
 	Approvers    []string        `json:"approvers"`
 	MinApprovals int             `json:"min_approvals"`
-	ExpiresAt    *time.Time      `json:"expires_at,omitempty"`
+	// Counted is how many recorded approvals count toward MinApprovals: for the
+	// current plan, by approvers the rules admit.
+	Counted   int        `json:"counted"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// DecidedUnder is the promotion's policy snapshot: the approval rules in
+	// force when it was planned, which decide it whatever the policy says now.
+	// Nil until it is planned.
+	DecidedUnder *policy.Snapshot `json:"decided_under,omitempty"`
 	// MayDecide says whether the caller may approve or reject now; WhyNot says
 	// why not.
 	MayDecide bool   `json:"may_decide"`

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/policy"
 )
 
 // TestFieldNames pins the JSON form of the contract's types: a change here is a
@@ -27,7 +29,11 @@ func TestFieldNames(t *testing.T) {
 		{"me", Me{Subject: "ana"}, `{"admin":false,"groups":null,"subject":"ana"}`},
 		{"promotion view", PromotionView{Approval: ApprovalView{Approvers: []string{}, CommentMax: 4000}},
 			`{"promotion":null,"release":{"id":"","checks":null,"node_count":0},"plan":null,` +
-				`"approval":{"mode":"","approvers":[],"min_approvals":0,"may_decide":false,"comment_max":4000},"may_cancel":false}`},
+				`"approval":{"mode":"","approvers":[],"min_approvals":0,"counted":0,"may_decide":false,"comment_max":4000},"may_cancel":false}`},
+		{"decided under", ApprovalView{DecidedUnder: &policy.Snapshot{Approval: policy.Always, Approvers: []string{"ana"}, MinApprovals: 1,
+			ApprovalTimeout: policy.Duration(time.Hour), RequiredChecks: []string{}, HoldMarker: "[HOLD]"}},
+			`"decided_under":{"approval":"always","approvers":["ana"],"min_approvals":1,"allow_self_approval":false,` +
+				`"approval_timeout":"1h0m0s","required_checks":[],"hold_marker":"[HOLD]"},"may_decide":false,"comment_max":0`},
 		{"cancel blocked", PromotionView{CancelBlocked: "too late"}, `"may_cancel":false,"cancel_blocked":"too late"`},
 		{"release view", ReleaseView{ReleaseHeader: ReleaseHeader{ID: "sha256:ab"}, Matched: 2, NextOffset: 1},
 			`{"id":"sha256:ab","checks":null,"node_count":0,"matched":2,"nodes":null,"next_offset":1}`},

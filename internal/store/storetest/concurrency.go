@@ -140,3 +140,33 @@ func testConcurrentDecisions(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testQuorumRace: 20 approvers at once on a promotion that needs 2: exactly 2
+// are recorded, the second closes the decision, the other 18 are told it is
+// closed.
+func testQuorumRace(t *testing.T, s store.Store) {
+	const n = 20
+	waiting(t, s, "quorum", 2)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = s.RecordDecision(ctx, "quorum", approval(fmt.Sprintf("user%02d", i), "group:crowd", promotion.Approve, t0))
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case fault.ErrorCode(err) != fault.Gone || !strings.Contains(err.Error(), "closed: approved"):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	p, err := s.GetPromotion(ctx, "quorum")
+	must(t, err)
+	if ok != 2 || len(p.Approvals) != 2 || p.Closed == nil || p.Closed.How != promotion.ClosedApproved {
+		t.Errorf("%d approvals succeeded, %d recorded, closed %+v; want 2, 2, approved", ok, len(p.Approvals), p.Closed)
+	}
+}

@@ -47,6 +47,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentSwitch", testConcurrentSwitch},
 		{"ConcurrentLock", testConcurrentLock},
 		{"ConcurrentDecisions", testConcurrentDecisions},
+		{"Closure", testClosure},
+		{"DecisionRace", testDecisionRace},
+		{"QuorumRace", testQuorumRace},
 		{"LargeRelease", testLargeRelease},
 	}
 	for _, tt := range tests {
