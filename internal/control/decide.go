@@ -70,7 +70,11 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}
-	if err := s.answer(ctx, decided); err != nil {
+	switch err := s.answer(ctx, decided); {
+	case apiCode(err) == "TaskDoesNotExist" && decided.Closed != nil:
+		// answered already: the cleanup's AnswerClosed saw the closed decision
+		// first. The record, which authorizes, is what this decision made it.
+	case err != nil:
 		return nil, taskError(err, p)
 	}
 	return decided, nil

@@ -25,21 +25,49 @@ type Describer interface {
 	DescribeExecution(context.Context, *sfn.DescribeExecutionInput, ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 }
 
-// ExecutionAlive reports whether a promotion's execution runs, for the cleanup:
-// it is over only when Step Functions says so (a status other than RUNNING, or
-// no such execution). Any other answer, such as a throttled call, is an error,
+// ExecutionAlive reports whether a promotion's execution runs, for the cleanup,
+// and its status ("" when there is no such execution): it is over only when
+// Step Functions says so (a status other than RUNNING, or no such execution). Any other answer, such as a throttled call, is an error,
 // never taken for a dead execution.
 func ExecutionAlive(client Describer, stateMachineARN string) pipeline.Alive {
 	return func(ctx context.Context, promotionID string) (bool, string, error) {
-		arn := ExecutionARN(stateMachineARN, promotionID)
-		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		out, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(ExecutionARN(stateMachineARN, promotionID))})
 		var missing *sfntypes.ExecutionDoesNotExist
 		switch {
 		case errors.As(err, &missing):
-			return false, "gone (Step Functions has no execution " + arn + ")", nil
+			return false, "", nil
 		case err != nil:
 			return false, "", fmt.Errorf("asking whether the execution of promotion %s runs: %w", promotionID, err)
 		}
 		return out.Status == sfntypes.ExecutionStatusRunning, string(out.Status), nil
 	}
+}
+
+// Cleanup is the scheduled cleanup, in AWS and in ferry local alike. It answers
+// the decisions that closed without their answer reaching the execution
+// (AnswerClosed); runs the pipeline's Cleanup, which ends the promotions whose
+// execution Step Functions confirms is over or gone and releases their locks,
+// and deletes expired environments; and starts the execution of a promotion
+// recorded without one (a start that died before StartExecution; starting it
+// again is a no-op for Step Functions).
+func (s *Service) Cleanup(ctx context.Context, pl *pipeline.Pipeline) (*pipeline.CleanupReport, error) {
+	answered, err := s.AnswerClosed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	report, err := pl.Cleanup(ctx, ExecutionAlive(s.SFN, s.StateMachineARN))
+	if err != nil {
+		return nil, err
+	}
+	report.Answered = answered
+	for _, id := range report.Unstarted {
+		p, err := s.Store.GetPromotion(ctx, id)
+		if err != nil {
+			return report, err
+		}
+		if err := s.startExecution(ctx, p); err != nil {
+			return report, err
+		}
+	}
+	return report, nil
 }

@@ -107,11 +107,8 @@ func Step(name string) Builder {
 	}
 }
 
-// Cleanup builds the scheduled cleanup: the pipeline's, with executions checked
-// through Step Functions, logging what it did.
-//
-// It first answers the approvals whose decision closed without the answer
-// reaching the execution (control.AnswerClosed).
+// Cleanup builds the scheduled cleanup (control.Service.Cleanup) on DynamoDB
+// and Step Functions, logging what it did.
 func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
@@ -120,28 +117,15 @@ func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, client := newPipeline(awsCfg, cfg), sfn.NewFromConfig(awsCfg)
-	alive := control.ExecutionAlive(client, cfg.StateMachineARN)
-	answers := &control.Service{Store: pl.Store, Now: time.Now, SFN: client, StateMachineARN: cfg.StateMachineARN}
+	pl := newPipeline(awsCfg, cfg)
+	svc := &control.Service{Store: pl.Store, Now: time.Now, SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN}
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
 		ctx, cancel := withinDeadline(ctx)
 		defer cancel()
-		answerClosed(ctx, answers, log)
-		report, err := pl.Cleanup(ctx, alive)
+		report, err := svc.Cleanup(ctx, pl)
 		pipeline.LogCleanup(ctx, log, report, err)
 		return report, err
 	}, nil
-}
-
-// answerClosed answers the approvals whose decision closed without its answer
-// reaching the execution (the api function died in between), as part of the
-// scheduled cleanup; a failure is logged, and the next run tries again.
-func answerClosed(ctx context.Context, svc *control.Service, log *slog.Logger) {
-	if n, err := svc.AnswerClosed(ctx); err != nil {
-		log.ErrorContext(ctx, "answering closed approvals", "error", err)
-	} else if n > 0 {
-		log.InfoContext(ctx, "answered closed approvals", "promotions", n)
-	}
 }
 
 // APIFunction builds the api function's handler: API behind API Gateway's

@@ -122,7 +122,6 @@ type System struct {
 	Remote bool
 
 	dir      *datadir.Dir
-	alive    pipeline.Alive
 	journal  *boltjournal.Journal
 	listener net.Listener
 	server   *http.Server
@@ -160,7 +159,6 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		return nil, err
 	}
 	client := NewSFNClient(s.SFNEndpoint, s.SFNCredentials)
-	s.alive = control.ExecutionAlive(client, s.StateMachineARN)
 	var sfnClient control.StepFunctions = client
 	if cfg.seams.sfn != nil {
 		sfnClient = cfg.seams.sfn(sfnClient)
@@ -305,28 +303,21 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.answerClosed(ctx, log)
-			report, err := s.Pipeline.Cleanup(ctx, s.Alive)
+			report, err := s.Control.Cleanup(ctx, s.Pipeline)
 			pipeline.LogCleanup(ctx, log, report, err)
 		}
 	}
 }
 
 // answerClosed answers the approvals whose decision closed without the answer
-// reaching the execution (a crash between the two), at start and with each
-// cleanup; a failure is logged, and the next cleanup tries again.
+// reaching the execution (a crash between the two) at start; a failure is
+// logged, and the next cleanup tries again.
 func (s *System) answerClosed(ctx context.Context, log *slog.Logger) {
 	if n, err := s.Control.AnswerClosed(ctx); err != nil {
 		log.WarnContext(ctx, "answering closed approvals", "error", err)
 	} else if n > 0 {
 		log.InfoContext(ctx, "answered closed approvals", "promotions", n)
 	}
-}
-
-// Alive reports whether the execution of a promotion still runs, asking the
-// emulator's Step Functions API as the cleanup asks Step Functions in AWS.
-func (s *System) Alive(ctx context.Context, promotionID string) (bool, string, error) {
-	return s.alive(ctx, promotionID)
 }
 
 // Close stops serving, lets running steps finish and closes the stores.

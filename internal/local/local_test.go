@@ -327,7 +327,7 @@ func TestCleanupReleasesADeadExecutionsLock(t *testing.T) {
 	if _, err := w.s.Emulator.Stop(arn, "Killed", "by hand"); err != nil {
 		t.Fatal(err)
 	}
-	report, err := w.s.Pipeline.Cleanup(ctx, w.s.Alive)
+	report, err := w.s.Control.Cleanup(ctx, w.s.Pipeline)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,19 +18,31 @@ type CleanupReport struct {
 	Unlocked []string `json:"unlocked"`
 	// Kept lists the expired environments left because a promotion holds them.
 	Kept []string `json:"kept"`
+	// Unstarted lists the promotions recorded, holding their environment's lock,
+	// whose execution was never started (a start that died before
+	// StartExecution): the caller starts them.
+	Unstarted []string `json:"unstarted"`
+	// Answered counts the closed decisions whose answer the caller sent their
+	// execution (see control.Service.Cleanup).
+	Answered int `json:"answered"`
 }
 
 // Alive reports whether a promotion's execution still runs and, when it does
-// not, what Step Functions says of it (its status, or that there is no such
-// execution). An execution that cannot be asked about is an error, never dead.
+// not, what Step Functions says of it: its status, or "" when there is no such
+// execution. An execution that cannot be asked about is an error, never dead.
 type Alive func(ctx context.Context, promotionID string) (running bool, status string, err error)
 
 // Cleanup deletes the ephemeral environments whose expiry has passed (not while a
-// promotion holds them) and releases the locks of promotions that ended without
-// Finalize or whose execution no longer runs; such a promotion is marked FAILED.
-// alive may be nil, and then only the promotion's own state counts.
+// promotion holds them) and releases the locks of promotions that are over: ended
+// without releasing it, or whose execution Step Functions confirms is over or
+// gone, which then end FAILED with what happened (unless they ended meanwhile:
+// the pipeline's outcome stands). A promotion whose execution was never started
+// keeps its lock and is listed as Unstarted. A lock whose holder was never
+// recorded (a start that died between reserving it and recording the promotion)
+// is left to its lease. alive may be nil, and then only the promotion's own state
+// counts.
 func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, error) {
-	report := &CleanupReport{Deleted: []string{}, Unlocked: []string{}, Kept: []string{}}
+	report := &CleanupReport{Deleted: []string{}, Unlocked: []string{}, Kept: []string{}, Unstarted: []string{}}
 	now := pl.Now()
 	envs, err := pl.Store.ListEnvironments(ctx)
 	if err != nil {
@@ -40,19 +52,23 @@ func (pl *Pipeline) Cleanup(ctx context.Context, alive Alive) (*CleanupReport, e
 		if !env.Lock.Held(now) {
 			continue
 		}
-		stale, why, err := pl.staleLock(ctx, env.Lock.Holder, alive)
+		holder := env.Lock.Holder
+		v, err := pl.judge(ctx, holder, alive)
 		if err != nil {
 			return nil, err
 		}
-		if !stale {
+		switch v.verdict {
+		case keep:
 			continue
-		}
-		if why != "" {
-			if err := pl.endDead(ctx, env.Lock.Holder, why); err != nil {
+		case unstarted:
+			report.Unstarted = append(report.Unstarted, holder)
+			continue
+		case dead:
+			if err := pl.endDead(ctx, holder, v.why); err != nil {
 				return nil, err
 			}
 		}
-		if err := pl.Store.ReleaseLock(ctx, env.Name, env.Lock.Holder); err != nil {
+		if err := pl.Store.ReleaseLock(ctx, env.Name, holder); err != nil {
 			return nil, err
 		}
 		report.Unlocked = append(report.Unlocked, env.Name)
@@ -96,25 +112,49 @@ func (pl *Pipeline) endDead(ctx context.Context, id, why string) error {
 	return pl.event(ctx, id, promotion.EventFinished, "cleanup", "%s", why)
 }
 
-// staleLock decides whether the promotion holding a lock is over; why is set when
-// the promotion itself must be marked FAILED.
-func (pl *Pipeline) staleLock(ctx context.Context, holder string, alive Alive) (bool, string, error) {
+// verdict is what cleanup makes of a lock's holder.
+type verdict int
+
+const (
+	// keep: the holder runs, or nothing confirms it does not.
+	keep verdict = iota
+	// ended: the holder has ended; only its lock is left to release.
+	ended
+	// dead: Step Functions confirms the holder's execution is over or gone.
+	dead
+	// unstarted: the holder was recorded but its execution never started.
+	unstarted
+)
+
+// judgement is a verdict, with why for a dead holder.
+type judgement struct {
+	verdict verdict
+	why     string
+}
+
+// judge decides what to do about the promotion holding a lock.
+func (pl *Pipeline) judge(ctx context.Context, holder string, alive Alive) (judgement, error) {
 	p, err := pl.Store.GetPromotion(ctx, holder)
 	switch {
 	case fault.ErrorCode(err) == fault.NotFound:
-		return true, "", nil
+		return judgement{verdict: keep}, nil // never recorded: the lease ends it
 	case err != nil:
-		return false, "", err
+		return judgement{}, err
 	case p.State.Final():
-		return true, "", nil
+		return judgement{verdict: ended}, nil
 	case alive == nil:
-		return false, "", nil
+		return judgement{verdict: keep}, nil
 	}
 	running, status, err := alive(ctx, holder)
-	if err != nil || running {
-		return false, "", err
+	switch {
+	case err != nil || running:
+		return judgement{verdict: keep}, err
+	case status == "" && p.State == promotion.Planning && !p.Has(promotion.EventStarted):
+		return judgement{verdict: unstarted}, nil
+	case status == "":
+		return judgement{verdict: dead, why: fmt.Sprintf("ended by cleanup: Step Functions has no execution of promotion %s (its history or the emulator's journal is gone), and it was %s", holder, p.State)}, nil
 	}
-	return true, fmt.Sprintf("ended by cleanup: the execution of promotion %s is %s, and it was %s", holder, status, p.State), nil
+	return judgement{verdict: dead, why: fmt.Sprintf("ended by cleanup: the execution of promotion %s is %s, and it was %s", holder, status, p.State)}, nil
 }
 
 // LogCleanup logs how a cleanup run ended, in the Lambda function and in ferry
@@ -124,8 +164,9 @@ func LogCleanup(ctx context.Context, log *slog.Logger, report *CleanupReport, er
 	switch {
 	case err != nil:
 		log.ErrorContext(ctx, "cleanup failed", "error", err)
-	case len(report.Deleted)+len(report.Unlocked) > 0:
-		log.InfoContext(ctx, "cleanup done", "deleted", report.Deleted, "unlocked", report.Unlocked, "kept", report.Kept)
+	case len(report.Deleted)+len(report.Unlocked)+len(report.Unstarted)+report.Answered > 0:
+		log.InfoContext(ctx, "cleanup done", "deleted", report.Deleted, "unlocked", report.Unlocked, "kept", report.Kept,
+			"started", report.Unstarted, "answered", report.Answered)
 	default:
 		log.DebugContext(ctx, "cleanup done", "kept", report.Kept)
 	}

@@ -1,6 +1,9 @@
 package promotion
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Event is one entry of a promotion's append-only log.
 type Event struct {
@@ -50,3 +53,8 @@ const (
 	// EventNotifyFailed: a notification could not be sent; the promotion goes on.
 	EventNotifyFailed EventType = "notify_failed"
 )
+
+// Has reports whether p's event log holds an event of type t.
+func (p *Promotion) Has(t EventType) bool {
+	return slices.ContainsFunc(p.Events, func(e Event) bool { return e.Type == t })
+}
