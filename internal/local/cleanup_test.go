@@ -199,3 +199,43 @@ func wantEndedByCleanup(t *testing.T, b *busyCleanup, id, says string) {
 		t.Errorf("promotion %s: %s %q, cleanup said %q, lock %+v", id, p.State, p.Error, byCleanup(p), env.Lock)
 	}
 }
+
+// TestCleanupStartsAPromotionWhoseStartDied: a start that died after recording
+// the promotion and reserving its lock, before StartExecution, is started by the
+// cleanup rather than failed: nothing ran, so there is nothing to overrule.
+func TestCleanupStartsAPromotionWhoseStartDied(t *testing.T) {
+	for _, backend := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			b := bootBusy(t, t.TempDir(), table(backend))
+			defer b.s.Close()
+			b.environment("prod", policy.Policy{Approval: policy.Never})
+			r := &release.Release{Name: "v1", Nodes: []release.Node{{Name: "a", Kind: "model"}}}
+			if err := release.Validate("v1", r, nil); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			const id = "died-before-its-execution"
+			if err := b.s.Store.PutRelease(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.s.Store.AcquireLock(ctx, "prod", id, now, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.s.Store.CreatePromotion(ctx, &promotion.Promotion{ID: id, Target: "prod", ReleaseID: r.ID(), RequestedBy: "ci",
+				Via: promotion.ViaCI, State: promotion.Planning, Execution: control.ExecutionARN(b.s.StateMachineARN, id),
+				CreatedAt: now, UpdatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			p := b.reaches(id, promotion.Succeeded)
+			started := 0
+			for _, e := range p.Events {
+				if e.Type == promotion.EventStarted {
+					started++
+				}
+			}
+			if p.State != promotion.Succeeded || started != 1 || len(byCleanup(p)) > 0 {
+				t.Errorf("%s %q, %d started events, cleanup said %q", p.State, p.Error, started, byCleanup(p))
+			}
+		})
+	}
+}
