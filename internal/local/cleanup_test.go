@@ -74,13 +74,7 @@ func (b *busyCleanup) promote(env string) string {
 	b.t.Helper()
 	b.seq++
 	id := fmt.Sprintf("c%d", b.seq)
-	r := &release.Release{Name: id, Nodes: []release.Node{{Name: "a", Kind: fmt.Sprintf("model-%d", b.seq)}}}
-	if err := release.Validate(id, r, nil); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := b.s.Store.PutRelease(ctx, r); err != nil {
-		b.t.Fatal(err)
-	}
+	r := storeRelease(b.t, b.s.Store, &release.Release{Name: id}, fmt.Sprintf("a=model-%d", b.seq))
 	if err := b.s.Promote(ctx, id, env, r.ID(), "ci", promotion.ViaCI); err != nil {
 		b.t.Fatal(err)
 	}
@@ -209,15 +203,9 @@ func TestCleanupStartsAPromotionWhoseStartDied(t *testing.T) {
 			b := bootBusy(t, t.TempDir(), table(backend))
 			defer b.s.Close()
 			b.environment("prod", policy.Policy{Approval: policy.Never})
-			r := &release.Release{Name: "v1", Nodes: []release.Node{{Name: "a", Kind: "model"}}}
-			if err := release.Validate("v1", r, nil); err != nil {
-				t.Fatal(err)
-			}
+			r := storeRelease(t, b.s.Store, &release.Release{Name: "v1"}, "a=model")
 			now := time.Now()
 			const id = "died-before-its-execution"
-			if err := b.s.Store.PutRelease(ctx, r); err != nil {
-				t.Fatal(err)
-			}
 			if _, err := b.s.Store.AcquireLock(ctx, "prod", id, now, time.Hour); err != nil {
 				t.Fatal(err)
 			}

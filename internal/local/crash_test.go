@@ -160,8 +160,8 @@ func newCrashCase(t *testing.T, backend string, sc scenario) *crashCase {
 	if err := s.Store.CreateEnvironment(ctx, &environment.Environment{Name: crashEnv, Policy: pol, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	cc.base = putRelease(t, s.Store, "base", "a=model")
-	cc.candidate = putRelease(t, s.Store, "candidate", "a=seed") // a model becomes a seed: breaking, needs an approval
+	cc.base = storeRelease(t, s.Store, &release.Release{Name: "base"}, "a=model").ID()
+	cc.candidate = storeRelease(t, s.Store, &release.Release{Name: "candidate"}, "a=seed").ID() // a model becomes a seed: breaking, needs an approval
 	if err := s.Promote(ctx, "p1", crashEnv, cc.base, "ci", promotion.ViaCI); err != nil {
 		t.Fatal(err)
 	}
@@ -171,22 +171,6 @@ func newCrashCase(t *testing.T, backend string, sc scenario) *crashCase {
 	}
 	broken.Store(!sc.healthy)
 	return cc
-}
-
-func putRelease(t *testing.T, st store.Store, name string, nodes ...string) string {
-	t.Helper()
-	r := &release.Release{Name: name}
-	for _, n := range nodes {
-		node, kind, _ := strings.Cut(n, "=")
-		r.Nodes = append(r.Nodes, release.Node{Name: node, Kind: kind})
-	}
-	if err := release.Validate(name, r, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.PutRelease(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	return r.ID()
 }
 
 // drive does what a user does until the promotion ends or ctx does: starts it

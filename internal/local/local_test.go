@@ -95,22 +95,28 @@ func (w *world) promoteWithMessage(env, message string, nodes ...string) string 
 	w.t.Helper()
 	w.seq++
 	id := fmt.Sprintf("p%d", w.seq)
-	r := &release.Release{Name: id, Source: &release.Source{Message: message}}
-	for _, n := range nodes {
-		name, kind, _ := strings.Cut(n, "=")
-		r.Nodes = append(r.Nodes, release.Node{Name: name, Kind: kind})
-	}
-	if err := release.Validate(id, r, nil); err != nil {
-		w.t.Fatal(err)
-	}
-	if err := w.s.Store.PutRelease(ctx, r); err != nil {
-		w.t.Fatal(err)
-	}
+	r := storeRelease(w.t, w.s.Store, &release.Release{Name: id, Source: &release.Source{Message: message}}, nodes...)
 	if err := w.s.Promote(ctx, id, env, r.ID(), "ci", promotion.ViaCI); err != nil {
 		w.t.Fatal(err)
 	}
 	w.s.Emulator.Settle()
 	return id
+}
+
+// storeRelease stores r with nodes given as name=kind.
+func storeRelease(t *testing.T, st store.Store, r *release.Release, nodes ...string) *release.Release {
+	t.Helper()
+	for _, n := range nodes {
+		name, kind, _ := strings.Cut(n, "=")
+		r.Nodes = append(r.Nodes, release.Node{Name: name, Kind: kind})
+	}
+	if err := release.Validate(r.Name, r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // decide decides on a promotion through the API's operation, which answers the
