@@ -70,14 +70,22 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}
-	switch err := s.answer(ctx, decided); {
-	case apiCode(err) == "TaskDoesNotExist" && decided.Closed != nil:
-		// answered already: the cleanup's AnswerClosed saw the closed decision
-		// first. The record, which authorizes, is what this decision made it.
-	case err != nil:
+	if err := s.answer(ctx, decided); err != nil && !s.answeredAlready(ctx, decided, err) {
 		return nil, taskError(err, p)
 	}
 	return decided, nil
+}
+
+// answeredAlready reports whether err, the answer to the task of p, a decision
+// this call closed, only says that the answer got there first: the cleanup's
+// AnswerClosed saw the closed decision and answered it, so the task is gone while
+// the execution runs on. Any doubt counts as not answered.
+func (s *Service) answeredAlready(ctx context.Context, p *promotion.Promotion, err error) bool {
+	if apiCode(err) != "TaskDoesNotExist" {
+		return false
+	}
+	running, _, derr := ExecutionAlive(s.SFN, s.StateMachineARN)(ctx, p.ID)
+	return derr == nil && running
 }
 
 // answer sends the execution's task the answer p's closed decision gives:
