@@ -70,22 +70,10 @@ func (s *Service) Decide(ctx context.Context, who policy.Identity, id string, d 
 		Message: decisionText(who.Subject, d, req.Comment)}); err != nil {
 		return nil, err
 	}
-	if err := s.answer(ctx, decided); err != nil && !s.answeredAlready(ctx, decided, err) {
+	if err := s.answer(ctx, decided); err != nil {
 		return nil, taskError(err, p)
 	}
 	return decided, nil
-}
-
-// answeredAlready reports whether err, the answer to the task of p, a decision
-// this call closed, only says that the answer got there first: the cleanup's
-// AnswerClosed saw the closed decision and answered it, so the task is gone while
-// the execution runs on. Any doubt counts as not answered.
-func (s *Service) answeredAlready(ctx context.Context, p *promotion.Promotion, err error) bool {
-	if apiCode(err) != "TaskDoesNotExist" {
-		return false
-	}
-	running, _, derr := ExecutionAlive(s.SFN, s.StateMachineARN)(ctx, p.ID)
-	return derr == nil && running
 }
 
 // answer sends the execution's task the answer p's closed decision gives:
@@ -127,12 +115,13 @@ func (s *Service) answer(ctx context.Context, p *promotion.Promotion) error {
 }
 
 // AnswerClosed answers the task of every promotion still awaiting approval whose
-// decision the store records as closed by the quorum or a rejection: Decide
-// closes the decision, then answers, and a process that dies in between leaves
-// the execution waiting for an answer nobody would send again (the same reviewer
-// may not decide twice). ferry local runs it when it starts. A task answered
-// already, or over, is left alone; it returns how many it answered.
-func (s *Service) AnswerClosed(ctx context.Context) (int, error) {
+// decision the store records as closed by the quorum or a rejection, at least
+// after ago: Decide closes the decision, then answers, and a process that dies in
+// between leaves the execution waiting for an answer nobody would send again (the
+// same reviewer may not decide twice). A Decide still answering is left its
+// answerTimeout (ferry local, starting, passes 0: nothing can be answering). A
+// task answered already, or over, is left alone; it returns how many it answered.
+func (s *Service) AnswerClosed(ctx context.Context, ago time.Duration) (int, error) {
 	answered, page := 0, store.Page{}
 	for {
 		waiting, next, err := s.Store.PendingApprovals(ctx, page)
@@ -140,7 +129,7 @@ func (s *Service) AnswerClosed(ctx context.Context) (int, error) {
 			return answered, fmt.Errorf("listing the promotions awaiting approval: %w", err)
 		}
 		for _, p := range waiting {
-			if p.Closed == nil || p.TaskToken == "" {
+			if p.Closed == nil || p.TaskToken == "" || s.Now().Sub(p.Closed.At) < ago {
 				continue
 			}
 			switch err := s.answer(ctx, p); apiCode(err) {

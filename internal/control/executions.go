@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -43,15 +44,20 @@ func ExecutionAlive(client Describer, stateMachineARN string) pipeline.Alive {
 	}
 }
 
+// startGrace is how long a recorded promotion's Start is left to start its
+// execution before the cleanup does.
+const startGrace = time.Minute
+
 // Cleanup is the scheduled cleanup, in AWS and in ferry local alike. It answers
-// the decisions that closed without their answer reaching the execution
-// (AnswerClosed); runs the pipeline's Cleanup, which ends the promotions whose
-// execution Step Functions confirms is over or gone and releases their locks,
-// and deletes expired environments; and starts the execution of a promotion
-// recorded without one (a start that died before StartExecution; starting it
-// again is a no-op for Step Functions).
+// the decisions that closed without their answer reaching the execution, once
+// the Decide that closed them can no longer be answering (AnswerClosed); runs
+// the pipeline's Cleanup, which ends the promotions whose execution Step
+// Functions confirms is over or gone and releases their locks, and deletes
+// expired environments; and starts the execution of a promotion recorded
+// without one, once the Start that recorded it can no longer be starting it
+// (startGrace: a start that died before StartExecution).
 func (s *Service) Cleanup(ctx context.Context, pl *pipeline.Pipeline) (*pipeline.CleanupReport, error) {
-	answered, err := s.AnswerClosed(ctx)
+	answered, err := s.AnswerClosed(ctx, answerTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +70,9 @@ func (s *Service) Cleanup(ctx context.Context, pl *pipeline.Pipeline) (*pipeline
 		p, err := s.Store.GetPromotion(ctx, id)
 		if err != nil {
 			return report, err
+		}
+		if s.Now().Sub(p.CreatedAt) < startGrace {
+			continue
 		}
 		if err := s.startExecution(ctx, p); err != nil {
 			return report, err

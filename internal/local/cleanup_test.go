@@ -181,14 +181,22 @@ func TestCleanupEndsAPromotionWhoseJournalIsGone(t *testing.T) {
 }
 
 // wantEndedByCleanup checks that promotion id ends FAILED by the cleanup, with
-// a reason that says what Step Functions said (says), and its lock released.
+// a reason that says what Step Functions said (says), and its lock released
+// (right after the end is recorded).
 func wantEndedByCleanup(t *testing.T, b *busyCleanup, id, says string) {
 	t.Helper()
 	p := b.reaches(id, promotion.Failed)
-	env, err := b.s.Store.GetEnvironment(ctx, p.Target)
-	if err != nil {
-		t.Fatal(err)
+	var env *environment.Environment
+	for deadline := time.Now().Add(endBound); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		if env, err = b.s.Store.GetEnvironment(ctx, p.Target); err != nil {
+			t.Fatal(err)
+		}
+		if env.Lock == nil || time.Now().After(deadline) {
+			break
+		}
 	}
+	p = b.reaches(id, promotion.Failed) // read again: its events are written before the lock is released
 	if p.State != promotion.Failed || !strings.Contains(p.Error, says) || len(byCleanup(p)) != 1 || env.Lock != nil || p.FinishedAt == nil {
 		t.Errorf("promotion %s: %s %q, cleanup said %q, lock %+v", id, p.State, p.Error, byCleanup(p), env.Lock)
 	}
@@ -204,7 +212,7 @@ func TestCleanupStartsAPromotionWhoseStartDied(t *testing.T) {
 			defer b.s.Close()
 			b.environment("prod", policy.Policy{Approval: policy.Never})
 			r := storeRelease(t, b.s.Store, &release.Release{Name: "v1"}, "a=model")
-			now := time.Now()
+			now := time.Now().Add(-2 * time.Minute) // its start is over: the cleanup starts it
 			const id = "died-before-its-execution"
 			if _, err := b.s.Store.AcquireLock(ctx, "prod", id, now, time.Hour); err != nil {
 				t.Fatal(err)

@@ -313,7 +313,7 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 // reaching the execution (a crash between the two) at start; a failure is
 // logged, and the next cleanup tries again.
 func (s *System) answerClosed(ctx context.Context, log *slog.Logger) {
-	if n, err := s.Control.AnswerClosed(ctx); err != nil {
+	if n, err := s.Control.AnswerClosed(ctx, 0); err != nil {
 		log.WarnContext(ctx, "answering closed approvals", "error", err)
 	} else if n > 0 {
 		log.InfoContext(ctx, "answered closed approvals", "promotions", n)

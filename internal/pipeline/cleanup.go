@@ -20,7 +20,8 @@ type CleanupReport struct {
 	Kept []string `json:"kept"`
 	// Unstarted lists the promotions recorded, holding their environment's lock,
 	// whose execution was never started (a start that died before
-	// StartExecution): the caller starts them.
+	// StartExecution, or one still under way): the caller starts those whose
+	// start can no longer be under way.
 	Unstarted []string `json:"unstarted"`
 	// Answered counts the closed decisions whose answer the caller sent their
 	// execution (see control.Service.Cleanup).
