@@ -106,10 +106,13 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 
 // again answers a start of promotion p whose id is recorded already as
 // existing: the same release and target reuse it (its execution is started
-// again, a no-op while it runs); anything else is a conflict.
+// again, a no-op while it runs, unless it is over); anything else is a conflict.
 func (s *Service) again(ctx context.Context, existing, p *promotion.Promotion) (*promotion.Promotion, error) {
 	if existing.Target != p.Target || existing.ReleaseID != p.ReleaseID {
 		return nil, fault.Errorf(fault.Conflict, "promotion %s exists already, of release %s into %s", p.ID, existing.ReleaseID, existing.Target)
+	}
+	if existing.State.Final() {
+		return existing, nil // over: there is nothing to start again
 	}
 	return existing, s.startExecution(ctx, existing)
 }
@@ -163,8 +166,9 @@ func NewID(env string, now time.Time) string {
 	return prefix + "-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(suffix)
 }
 
-// startExecution starts the execution of a recorded promotion; starting it again
-// with the same input is a no-op for Step Functions.
+// startExecution starts the execution of a recorded promotion, and records
+// that it did once; starting it again with the same input is a no-op for Step
+// Functions.
 func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) error {
 	input, err := json.Marshal(pipeline.Input{PromotionID: p.ID})
 	if err != nil {
@@ -177,6 +181,9 @@ func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) er
 			return fault.Errorf(fault.Conflict, "promotion %s: an execution of that name exists with other input", p.ID)
 		}
 		return fmt.Errorf("starting the execution of promotion %s: %w", p.ID, err)
+	}
+	if p.Has(promotion.EventStarted) {
+		return nil // started again: the log says so once
 	}
 	return s.event(ctx, p.ID, promotion.EventStarted, p.RequestedBy, fmt.Sprintf("requested via %s; execution %s", p.Via, aws.ToString(out.ExecutionArn)))
 }

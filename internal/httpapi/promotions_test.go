@@ -69,6 +69,17 @@ func TestStartPromotion(t *testing.T) {
 		if first.ID != "build-81" || again.ID != "build-81" || again.CreatedAt != first.CreatedAt {
 			t.Errorf("first %+v, again %+v", first, again)
 		}
+		a.s.Emulator.Settle()
+		a.expect(http.StatusCreated, "POST", "/api/promotions", "ci", body, &again) // once it is over
+		started := 0
+		for _, e := range a.promotion("build-81").Events {
+			if e.Type == promotion.EventStarted {
+				started++
+			}
+		}
+		if p := a.promotion("build-81"); !p.State.Final() || started != 1 {
+			t.Errorf("after starting it three times: %s, %d started events", p.State, started)
+		}
 		v2 := a.release("v2", "orders=model", "customers=model")
 		a.expectError(http.StatusConflict, "conflict", "POST", "/api/promotions", "ci",
 			map[string]string{"id": "build-81", "environment": "dev", "release_id": v2}, "build-81 exists already")
