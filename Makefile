@@ -69,3 +69,22 @@ bench-dyff: build
 ## clean: remove build output
 clean:
 	rm -rf $(BIN) build
+
+# LocalStack: Ferry deployed to a LocalStack container, for users with Docker.
+# Not part of `make test` (CI has no Docker images); infra/localstack/README.md
+# says what the community image lacks and how this path works around it.
+.PHONY: localstack-deploy localstack-test localstack-down
+
+## localstack-deploy: start LocalStack 4.14.0 (infra/localstack) and deploy the
+## SAM template into it with samlocal; needs Docker, samlocal and awslocal
+localstack-deploy:
+	infra/localstack/deploy.sh
+
+## localstack-test: one promotion through the LocalStack deployment (create an
+## environment, upload, start, approve, wait), with awslocal
+localstack-test:
+	infra/localstack/promote.sh
+
+## localstack-down: stop LocalStack and drop everything deployed into it
+localstack-down:
+	docker compose -f infra/localstack/docker-compose.yml down
