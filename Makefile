@@ -87,4 +87,5 @@ localstack-test:
 
 ## localstack-down: stop LocalStack and drop everything deployed into it
 localstack-down:
+	@command -v docker >/dev/null || { echo "make localstack-down: docker is not installed" >&2; exit 1; }
 	docker compose -f infra/localstack/docker-compose.yml down

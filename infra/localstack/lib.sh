@@ -53,7 +53,8 @@ localstack_up() {
   python3 - "$health" <<'PY' || die "LocalStack answers at $ENDPOINT but lacks a service Ferry needs (see above)"
 import json, sys
 services = json.loads(sys.argv[1]).get("services", {})
-missing = [s for s in ("cloudformation", "dynamodb", "iam", "lambda", "logs", "s3", "stepfunctions")
+missing = [s for s in ("cloudformation", "cloudwatch", "dynamodb", "events", "iam", "lambda", "logs", "s3",
+                     "stepfunctions", "sts")
            if services.get(s) not in ("available", "running")]
 if missing:
     sys.exit("LocalStack services not available: " + ", ".join(missing))

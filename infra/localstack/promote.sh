@@ -25,6 +25,10 @@ awslocal cloudformation describe-stacks --stack-name "$STACK" >/dev/null 2>&1 ||
 api=$(awslocal cloudformation describe-stack-resource --stack-name "$STACK" --logical-resource-id ApiFunction \
   --query StackResourceDetail.PhysicalResourceId --output text)
 
+# A function just deployed may still be Pending: invoking it then is refused.
+awslocal lambda wait function-active-v2 --function-name "$api" ||
+  die "the api function $api did not become active; see docker compose -f $COMPOSE_FILE logs localstack"
+
 TIMEOUT=${FERRY_LOCALSTACK_TIMEOUT:-600} # seconds; the first invocations pull the Lambda image
 ADMIN=jwt:admin@example.com:admins
 CI=iam:arn:aws:iam::000000000000:user/ferry-ci
@@ -43,7 +47,7 @@ call() {
     args+=("$work/request.json")
   fi
   python3 infra/localstack/apigw.py "${args[@]}" >"$work/event.json"
-  awslocal lambda invoke --function-name "$api" --payload "fileb://$work/event.json" "$work/out.json" >/dev/null ||
+  awslocal lambda invoke --cli-read-timeout 300 --function-name "$api" --payload "fileb://$work/event.json" "$work/out.json" >/dev/null ||
     die "$LAST: invoking the api function $api failed"
   python3 infra/localstack/apigw.py response "$work/out.json" >"$work/response"
   STATUS=$(head -n 1 "$work/response")
