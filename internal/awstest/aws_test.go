@@ -205,7 +205,12 @@ func (w *world) testSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.recordPromotion(t, "steps-3", "steps", w.storeRelease(t, "steps-3", "a=model", "b=model"))
-	w.stepError(t, "plan", map[string]any{"promotion_id": "steps-3"}, "EnvironmentFrozen")
+	lerr = w.stepError(t, "plan", map[string]any{"promotion_id": "steps-3"}, "EnvironmentFrozen")
+	w.step(t, "finalize", map[string]any{"promotion_id": "steps-3", "outcome": "FAILED",
+		"error": map[string]string{"Error": lerr.Type, "Cause": fmt.Sprintf(`{"errorMessage":%q,"errorType":%q}`, lerr.Message, lerr.Type)}}, nil)
+	if p, e := w.promotion(t, "steps-3"), w.environment(t, "steps"); p.State != promotion.Failed || !strings.Contains(p.Error, "frozen") || e.Lock != nil {
+		t.Fatalf("after finalize: promotion %s (%s), lock %+v", p.State, p.Error, e.Lock)
+	}
 
 	// A promotion that does not exist is a terminal failure, not retried.
 	w.stepError(t, "plan", map[string]any{"promotion_id": "never-recorded"}, "StepFailed")
