@@ -8,20 +8,30 @@
 //   - the functions, built for this machine (go build -tags lambda.norpc), each
 //     under its own RIE, with the environment Lambda would give it and nothing
 //     else: the variables template.yaml gives it (Globals merged with its own),
-//     read by name and resolved with local stand-ins for !Ref, !GetAtt, !Sub and
-//     !If (the table, moto's state machine ARN, fake function ARNs; a resource
-//     with no stand-in resolves to its logical id in lower case), its timeout and
-//     memory as RIE's AWS_LAMBDA_FUNCTION_* settings, the region, dummy
-//     credentials, and AWS_ENDPOINT_URL set to moto with
-//     AWS_ENDPOINT_URL_DYNAMODB to DynamoDB Local (the SDK's service-specific
-//     endpoint variables; every other AWS service a function calls goes to moto);
+//     read by name and resolved with local stand-ins for !Ref, !GetAtt, !Sub,
+//     !Join, !Select and !If with the template's conditions (the table, moto's
+//     state machine ARN, fake function ARNs; a resource with no stand-in
+//     resolves to its logical id in lower case; AWS::NoValue leaves the variable
+//     out), with the parameters Admins, OidcIssuer and OidcAudience set and the
+//     others at their defaults; its timeout and memory as RIE's
+//     AWS_LAMBDA_FUNCTION_* settings, its log format as AWS_LAMBDA_LOG_FORMAT;
+//     the region, dummy credentials (DynamoDB Local keeps a database per access
+//     key, so the functions use the test's), and AWS_ENDPOINT_URL set to moto
+//     with AWS_ENDPOINT_URL_DYNAMODB to DynamoDB Local (the SDK's
+//     service-specific endpoint variables: every other AWS service a function
+//     calls goes to moto);
 //   - moto's server (moto_harness.py) with the state machine created from
 //     statemachine/promotion.asl.json and template.yaml's
 //     DefinitionSubstitutions, its Lambda calls sent to the RIE processes.
 //
-// moto_harness.py says what it patches in moto and why: it turns the
-// interpreter on, and replaces moto's Lambda invocation (Docker) with an HTTP
-// call to the function's RIE.
+// moto_harness.py says what it patches in moto 5.2 and why: it turns the
+// interpreter on; replaces moto's Lambda invocation (Docker) with an HTTP call
+// to the function's RIE, telling a function error by the runtime's error
+// object, since RIE sends no X-Amz-Function-Error; copies a state machine for a
+// new execution without its running executions (whose thread locks cannot be
+// copied: every StartExecution after the first failed); and makes
+// StopExecution abort the execution at once, as AWS does, where moto's leaves
+// an execution waiting for a task token RUNNING until its timeout.
 //
 // What it checks, in one deployment (TestAWS):
 //   - steps: each step function invoked with the payloads the state machine

@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -43,11 +44,21 @@ type function struct {
 	LogFormat       string
 }
 
+// errNoValue is what AWS::NoValue resolves to: the property, or the variable,
+// is left out.
+var errNoValue = errors.New("AWS::NoValue")
+
 // readTemplate parses the embedded template.yaml with the given parameter values.
 func readTemplate(t *testing.T, params, refs map[string]string) *template {
 	t.Helper()
+	return parseTemplate(t, ferry.Template, params, refs)
+}
+
+// parseTemplate parses a template with the given parameter values.
+func parseTemplate(t *testing.T, data []byte, params, refs map[string]string) *template {
+	t.Helper()
 	var doc yaml.Node
-	if err := yaml.Unmarshal(ferry.Template, &doc); err != nil {
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("parsing template.yaml: %v", err)
 	}
 	tpl := &template{root: doc.Content[0], params: map[string]string{}, conditions: map[string]*yaml.Node{}, refs: refs}
@@ -78,10 +89,14 @@ func (tpl *template) functions(t *testing.T) map[string]*function {
 		for _, from := range []*yaml.Node{globals, props} {
 			for name, v := range mapping(get(from, "Environment", "Variables")) {
 				value, err := tpl.resolve(v)
-				if err != nil {
+				switch {
+				case errors.Is(err, errNoValue):
+					delete(f.Env, name)
+				case err != nil:
 					t.Fatalf("template.yaml: %s's environment variable %s: %v", id, name, err)
+				default:
+					f.Env[name] = value
 				}
-				f.Env[name] = value
 			}
 			if lf := get(from, "LoggingConfig", "LogFormat"); lf != nil {
 				f.LogFormat = lf.Value
@@ -173,7 +188,7 @@ func (tpl *template) resolve(n *yaml.Node) (string, error) {
 		}
 		return tpl.resolve(n.Content[2])
 	}
-	if n.Kind != yaml.ScalarNode || strings.HasPrefix(n.Tag, "!") {
+	if n.Kind != yaml.ScalarNode || (strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!")) {
 		return "", fmt.Errorf("cannot resolve %s %s locally", n.Tag, n.Value)
 	}
 	return n.Value, nil
@@ -196,7 +211,7 @@ func (tpl *template) ref(name string) (string, error) {
 	case "AWS::StackName":
 		return "ferry", nil
 	case "AWS::NoValue":
-		return "", nil
+		return "", errNoValue
 	}
 	if v, ok := tpl.params[name]; ok {
 		return v, nil
@@ -319,4 +334,58 @@ func scalar(n *yaml.Node) string {
 		return ""
 	}
 	return n.Value
+}
+
+// TestResolve: the intrinsic functions the harness resolves, on a template
+// shaped like the ones SAM deploys.
+func TestResolve(t *testing.T) {
+	tpl := parseTemplate(t, []byte(`
+Parameters:
+  PageUrl: {Type: String, Default: ""}
+  Admins: {Type: String, Default: ""}
+Conditions:
+  HasPageUrl: !Not [!Equals [!Ref PageUrl, ""]]
+  Both: !And [!Condition HasPageUrl, !Equals [!Ref Admins, ana]]
+Globals:
+  Function:
+    Timeout: 60
+    MemorySize: 256
+    Environment:
+      Variables:
+        TABLE_NAME: !Ref Table
+        PAGE_URL: !If [HasPageUrl, !Ref PageUrl, !Sub "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"]
+        GONE: !If [Both, x, !Ref AWS::NoValue]
+    LoggingConfig: {LogFormat: JSON}
+Resources:
+  Table: {Type: AWS::DynamoDB::Table}
+  Bucket: {Type: AWS::S3::Bucket}
+  HttpApi: {Type: AWS::Serverless::HttpApi}
+  PlanFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 120
+      Environment:
+        Variables:
+          BUCKET: !Ref Bucket
+          PARAM: !Sub ["/ferry/${AWS::StackName}/${Name}", {Name: !Select [1, [a, hook]]}]
+          ARN: !GetAtt [PlanFunction, Arn]
+          JOINED: !Join [",", [!Ref Admins, b]]
+`), map[string]string{"Admins": "ana"}, map[string]string{"Table": "t1", "HttpApi": "api1", "PlanFunction.Arn": "arn:plan"})
+	fns := tpl.functions(t)
+	plan := fns["plan"]
+	if plan == nil || len(fns) != 1 {
+		t.Fatalf("functions %v", fns)
+	}
+	want := map[string]string{"TABLE_NAME": "t1", "PAGE_URL": "https://api1.execute-api.us-east-1.amazonaws.com",
+		"BUCKET": "bucket", "PARAM": "/ferry/ferry/hook", "ARN": "arn:plan", "JOINED": "ana,b"}
+	if fmt.Sprint(plan.Env) != fmt.Sprint(want) || plan.Timeout != 120 || plan.Memory != 256 || plan.LogFormat != "JSON" {
+		t.Errorf("plan: %+v, want env %v, timeout 120, memory 256, JSON logs", plan, want)
+	}
+	tpl.params["PageUrl"] = "https://ferry.example.com"
+	if got := tpl.functions(t)["plan"].Env; got["PAGE_URL"] != "https://ferry.example.com" || got["GONE"] != "x" {
+		t.Errorf("with PageUrl: %v", got)
+	}
+	if _, err := tpl.ref("Nothing"); err == nil {
+		t.Error("a reference to nothing resolved")
+	}
 }
