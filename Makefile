@@ -9,7 +9,7 @@ LDFLAGS     := -s -w -X main.version=$(VERSION)
 BIN         := bin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test lint validate package bench bench-dyff clean moto-check
+.PHONY: build run test lint validate package deploy bench bench-dyff clean moto-check
 
 # The Lambda functions template.yaml deploys.
 FUNCTIONS := plan approval apply smoke rollback finalize cleanup api
@@ -25,6 +25,12 @@ $(RIE):
 # Python with moto 5.2 and its server (on the machine image), for internal/awstest.
 PYTHON ?= python3
 
+# bootstrap builds functions/$(1) for provided.al2023 on arm64 into $(2)/bootstrap:
+# static, stripped, without the RPC mode of aws-lambda-go (lambda.norpc).
+define bootstrap
+GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags '$(LDFLAGS)' -o $(2)/bootstrap ./functions/$(1)
+endef
+
 # infra/node_modules: DynamoDB Local and asl-validator, as pinned in infra/package-lock.json.
 INFRA := infra/node_modules/.installed
 $(INFRA): infra/package.json infra/package-lock.json
@@ -37,10 +43,25 @@ build:
 
 ## package: the Lambda functions for provided.al2023 on arm64, in build/lambda/<name>/bootstrap
 package:
-	for f in $(FUNCTIONS); do \
-	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -tags lambda.norpc -ldflags '$(LDFLAGS)' \
-	    -o build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
-	done
+	for f in $(FUNCTIONS); do $(call bootstrap,$$f,build/lambda/$$f) || exit 1; done
+
+# build-<LogicalId>: what `sam build` runs for each function of template.yaml
+# (Metadata: BuildMethod: makefile), in a copy of the source with ARTIFACTS_DIR
+# set to where it collects the function's bootstrap.
+BUILD_TARGETS := build-PlanFunction build-ApprovalFunction build-ApplyFunction build-SmokeFunction \
+  build-RollbackFunction build-FinalizeFunction build-CleanupFunction build-ApiFunction
+.PHONY: $(BUILD_TARGETS)
+$(BUILD_TARGETS): build-%:
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set: sam build sets it))
+	$(call bootstrap,$(call function_of,$*),$(ARTIFACTS_DIR))
+# function_of is the functions/ directory of a logical id: PlanFunction -> plan.
+function_of = $(subst Function,,$(subst Plan,plan,$(subst Approval,approval,$(subst Apply,apply,$(subst Smoke,smoke,$(subst Rollback,rollback,$(subst Finalize,finalize,$(subst Cleanup,cleanup,$(subst Api,api,$(1))))))))))
+
+## deploy: sam build and sam deploy --guided (the stack's settings: samconfig.toml)
+deploy:
+	@command -v sam >/dev/null || { echo "make deploy needs the AWS SAM CLI (sam): see https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html, or pip install aws-sam-cli"; exit 1; }
+	sam build
+	sam deploy --guided
 
 ## run: the whole of Ferry in this process, seeded with a demo (ferry local --demo; Ctrl-C stops it)
 run: build

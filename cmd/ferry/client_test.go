@@ -91,15 +91,15 @@ func startedID(t *testing.T, out string) string {
 
 func TestNewcomerFlow(t *testing.T) {
 	d := startDemo(t)
-	d.expect(t, exitOK, "ana", []string{"status"}, "staging", "prod", "1 promotion(s) awaiting approval", "demo-v1.4.0-staging")
-	d.expect(t, exitOK, "ana", []string{"status", "demo-v1.4.0-staging"}, "AWAITING_APPROVAL", "0 of 1 from ana, bo, group:reviewers")
+	d.expect(t, exitOK, "ana", []string{"status"}, "staging", "prod", "1 promotion(s) awaiting approval", "demo-v1-4-0-staging")
+	d.expect(t, exitOK, "ana", []string{"status", "demo-v1-4-0-staging"}, "AWAITING_APPROVAL", "0 of 1 from ana, bo, group:reviewers")
 	d.expect(t, exitChanges, "ana", []string{"plan", "--env", "prod", "--source", "dev", "--detailed-exitcode"},
 		"prod at version 1", "stg_orders", "2 breaking")
 	d.expect(t, exitOK, "ana", []string{"plan", "--env", "dev", "--release", filepath.Join("..", "..", "examples", "v2.yaml"), "--format", "json"},
 		`"target": "dev"`, `"breaking": 0`)
 	d.expect(t, exitError, "ana", []string{"plan", "--env", "dev"}, "one of --release FILE or --source ENV")
-	d.expect(t, exitOK, "ana", []string{"approve", "demo-v1.4.0-staging", "--comment", "looks right"}, "1 of 1 approval(s) recorded")
-	d.expect(t, exitOK, "ana", []string{"wait", "demo-v1.4.0-staging", "--timeout", "10s"}, "SUCCEEDED", "approve    ana")
+	d.expect(t, exitOK, "ana", []string{"approve", "demo-v1-4-0-staging", "--comment", "looks right"}, "1 of 1 approval(s) recorded")
+	d.expect(t, exitOK, "ana", []string{"wait", "demo-v1-4-0-staging", "--timeout", "10s"}, "SUCCEEDED", "approve    ana")
 
 	t.Run("rejected", func(t *testing.T) {
 		id := startedID(t, d.expect(t, exitOK, "ci", []string{"start", "--env", "prod", "--source", "staging"}, "started"))

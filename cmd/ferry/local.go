@@ -103,7 +103,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "Sign in with one of these tokens (from %s; admins: %s):\n%s", *users, strings.Join(ids.Admins, ", "), identity.Describe(ids))
 	if *demo {
 		fmt.Fprintln(stdout, "Demo: dev, staging and prod run v1.3.0; v1.4.0 went to dev and waits for approval in staging:")
-		fmt.Fprintf(stdout, "  %s/#/promotions/demo-v1.4.0-staging  (ana or bo may approve)\n", s.URL)
+		fmt.Fprintf(stdout, "  %s/#/promotions/demo-v1-4-0-staging  (ana or bo may approve)\n", s.URL)
 	}
 	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
 	<-ctx.Done()

@@ -90,7 +90,7 @@ func TestLocal(t *testing.T) {
 		t.Fatalf("ListStateMachines: %+v, %v", machines, err)
 	}
 	execs, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: machines.StateMachines[0].StateMachineArn, StatusFilter: "RUNNING"})
-	if err != nil || len(execs.Executions) != 1 || aws.ToString(execs.Executions[0].Name) != "demo-v1.4.0-staging" {
+	if err != nil || len(execs.Executions) != 1 || aws.ToString(execs.Executions[0].Name) != "demo-v1-4-0-staging" {
 		t.Errorf("running executions %+v, %v", execs, err)
 	}
 	if code := l.stop(); code != exitOK || !strings.Contains(l.stdout.String(), "Stopping.") {

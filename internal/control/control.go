@@ -52,7 +52,9 @@
 //   - Inputs are Go values without JSON tags; the JSON contract of the HTTP API
 //     is internal/httpapi/wire, converted by httpapi.
 //   - Promotion ids are Step Functions execution names: 1 to 80 characters from
-//     A-Z a-z 0-9 . _ -. A client may choose one to make its start idempotent.
+//     A-Z a-z 0-9 _ -. A client may choose one to make its start idempotent. No
+//     "." : AWS refuses execution names outside [A-Za-z0-9_-] when the state
+//     machine logs to CloudWatch Logs, as the template's does.
 package control
 
 import (

@@ -78,11 +78,33 @@ func TestTaskAnswersThatComeTooLate(t *testing.T) {
 	}
 }
 
+// TestValidID: promotion ids are execution names AWS accepts on a state machine
+// that logs: [A-Za-z0-9_-], 1 to 80 of them.
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"prod-20261122-101500-3f9a1c": true,
+		"Release_42":                  true,
+		strings.Repeat("a", 80):       true,
+		strings.Repeat("a", 81):       false,
+		"":                            false,
+		"v1.2.3":                      false,
+		"a:b":                         false,
+		"a/b":                         false,
+		"a b":                         false,
+		"ünï":                         false,
+	} {
+		if validID.MatchString(id) != want {
+			t.Errorf("validID(%q) = %v, want %v", id, !want, want)
+		}
+	}
+}
+
 func TestNewID(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 15, 0, 0, time.UTC)
 	tests := []struct{ name, env, prefix string }{
 		{"plain", "prod", "prod-20261122-101500-"},
 		{"separators", "team/a:b", "team-a-b-20261122-101500-"},
+		{"dots", "eu.prod.v2", "eu-prod-v2-20261122-101500-"},
 		{"long", strings.Repeat("e", 63), strings.Repeat("e", 50) + "-20261122-101500-"},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,7 @@ import (
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
+	"github.com/ferrydev/ferry/internal/secretref"
 	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/store"
 )
@@ -78,7 +79,7 @@ func newHarness(t *testing.T) *harness {
 	hooks.Sleep = runner.Sleep
 	clock := func() time.Time { return h.now }
 	h.pl = &pipeline.Pipeline{Store: s, Now: clock, Checks: runner, Hooks: hooks,
-		Notifier: notify.New(), Secret: deployhook.Secret, PageURL: "https://ferry.example/"}
+		Notifier: notify.New(), Secret: secretref.Resolver{}.Resolve, PageURL: "https://ferry.example/"}
 	h.svc = &Service{Store: s, Now: clock, SFN: h.sfn, StateMachineARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:ferry",
 		Notifier: notify.New(), PageURL: "https://ferry.example/", Admins: []string{"group:admins"}}
 	return h

@@ -35,8 +35,9 @@ type StartRequest struct {
 }
 
 // validID is the rule for promotion ids: Step Functions execution names, kept to
-// characters that need no escaping anywhere.
-var validID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,80}$`)
+// the characters AWS allows in them when the state machine logs to CloudWatch
+// Logs (no "."), which need no escaping anywhere.
+var validID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
 // Start records a promotion of a stored release, or of what the source
 // environment runs, into an environment, and starts its execution. The
@@ -57,7 +58,7 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 		return nil, fault.Errorf(fault.Invalid, "name either release_id or source, not both or neither")
 	}
 	if req.ID != "" && !validID.MatchString(req.ID) {
-		return nil, fault.Errorf(fault.Invalid, "id: %q is not 1 to 80 characters from A-Z a-z 0-9 . _ -", req.ID)
+		return nil, fault.Errorf(fault.Invalid, "id: %q is not 1 to 80 characters from A-Z a-z 0-9 _ -", req.ID)
 	}
 	if _, err := s.Store.GetEnvironment(ctx, req.Environment); err != nil {
 		return nil, err
@@ -150,10 +151,11 @@ func (s *Service) reserve(ctx context.Context, env, id string, now time.Time) er
 }
 
 // NewID makes a promotion id from the environment's name and the time, with a
-// random suffix: dev-20261122-101500-3f9a1c.
+// random suffix: dev-20261122-101500-3f9a1c. The characters of an environment
+// name that an id may not hold (. : /) become "-".
 func NewID(env string, now time.Time) string {
 	prefix := strings.Map(func(r rune) rune {
-		if strings.ContainsRune(":/", r) {
+		if strings.ContainsRune(".:/", r) {
 			return '-'
 		}
 		return r

@@ -7,9 +7,9 @@
 // A 2xx answer is success. Network errors and 5xx answers are retried (Attempts in
 // all, with backoff); any other answer fails at once.
 //
-// The secret is named by a reference, never stored in the policy: "env:NAME" reads
-// the environment variable NAME (in AWS the template can fill it from Secrets
-// Manager with a dynamic reference).
+// The secret is named by a reference, never stored in the policy (env:NAME,
+// ssm:/path or secretsmanager:name); internal/secretref resolves it, and the
+// caller passes Post the secret itself.
 //
 // Errors end up in the promotion's record, which everyone reads: they name the
 // hook by its host only (a hook's path or query may be its credential) and do not
@@ -27,7 +27,6 @@ import (
 	"io"
 	"net/http"
 	neturl "net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -121,17 +120,4 @@ func (c *Client) post(ctx context.Context, url string, secret, body []byte, key 
 		return false, nil
 	}
 	return resp.StatusCode >= 500, fmt.Errorf("deploy hook at %s answered %d: %s", req.URL.Host, resp.StatusCode, strings.TrimSpace(string(excerpt)))
-}
-
-// Secret resolves a secret reference.
-func Secret(ref string) ([]byte, error) {
-	name, ok := strings.CutPrefix(ref, "env:")
-	if !ok {
-		return nil, errors.New("the deploy hook's secret reference is not a reference: use env:NAME")
-	}
-	v, found := os.LookupEnv(name)
-	if !found || v == "" {
-		return nil, errors.New("the environment variable the deploy hook's secret reference names is not set")
-	}
-	return []byte(v), nil
 }

@@ -96,6 +96,7 @@ func TestStartPromotion(t *testing.T) {
 		{"release and source", `{"environment":"dev","release_id":"` + v1 + `","source":"prod"}`, 400, "invalid", "not both"},
 		{"neither", `{"environment":"dev"}`, 400, "invalid", "release_id or source"},
 		{"bad id", `{"id":"<b>x</b>","environment":"dev","release_id":"` + v1 + `"}`, 400, "invalid", "id:"},
+		{"id with a dot", `{"id":"v1.2","environment":"dev","release_id":"` + v1 + `"}`, 400, "invalid", "A-Z a-z 0-9 _ -"},
 		{"via rollback", `{"environment":"dev","release_id":"` + v1 + `","via":"rollback"}`, 400, "invalid", "via:"},
 		{"unknown field", `{"environment":"dev","release_id":"` + v1 + `","force":true}`, 400, "invalid", `unknown field "force"`},
 		{"trailing data", `{"environment":"dev","release_id":"` + v1 + `"} {}`, 400, "invalid", "after the JSON"},

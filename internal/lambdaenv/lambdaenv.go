@@ -4,19 +4,34 @@
 // Each functions/<name>/main.go is one call: Start with the function's Builder.
 //
 // Environment: TABLE_NAME (required), PAGE_URL (the approval page, for links),
-// STATE_MACHINE_ARN (the promotion state machine, for the api and cleanup
-// functions); for the api function also ADMINS (comma-separated identities or
-// group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the JWT claims naming the caller and
-// its groups).
+// PAGE_URL_PARAMETER (an SSM parameter holding the page's URL, read once at
+// start when PAGE_URL is empty), STATE_MACHINE_ARN (the promotion state
+// machine, for the api and cleanup functions); for the api function also ADMINS
+// (comma-separated identities or group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the
+// JWT claims naming the caller and its groups).
+//
+// Page URL: the template cannot give the functions the HTTP API's URL in
+// PAGE_URL (the API names the api function, which names the state machine,
+// which names the steps: a circular dependency), so without a custom domain it
+// writes the URL to an SSM parameter and names it in PAGE_URL_PARAMETER, for the
+// functions that send links. A parameter that cannot be read is logged and the
+// function runs on, its links relative: a notification never fails a step.
+//
+// Secrets: deploy-hook secrets and notification webhooks given as secret
+// references resolve from the environment, SSM Parameter Store and Secrets
+// Manager (internal/secretref), each time they are used.
 //
 // Deadlines: every handler runs on a context that ends DeadlineMargin (3 s, less
 // for very short timeouts) before the invocation's deadline, and the SDK clients
 // try a call at most MaxAttempts times, AttemptTimeout each, so that one call
-// takes at most RetryBudget (52 s), inside the shortest function timeout (60 s)
-// less the margin. A store that does not answer thus ends a step with Transient,
-// which the state machine retries, before Lambda would end it with a timeout; the
-// state machine also retries the Lambda timeout itself (Sandbox.Timedout) on every
-// step, a few times, since every step is safe to run again.
+// takes at most RetryBudget (52 s), inside the shortest step timeout (60 s) less
+// the margin; the api function, which must answer within API Gateway's 30 s
+// (its timeout is 29 s), tries at most APIMaxAttempts times, APIAttemptTimeout
+// each (APIRetryBudget, 22 s). A store that does not answer thus ends a step with
+// Transient, which the state machine retries, before Lambda would end it with a
+// timeout; the state machine also retries the Lambda timeout itself
+// (Sandbox.Timedout) on every step, a few times, since every step is safe to run
+// again.
 package lambdaenv
 
 import (
@@ -34,6 +49,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/ferrydev/ferry/internal/control"
@@ -45,19 +61,23 @@ import (
 	"github.com/ferrydev/ferry/site"
 )
 
+// pageURLTimeout bounds reading PAGE_URL_PARAMETER.
+const pageURLTimeout = 5 * time.Second
+
 // Config is a function's configuration.
 type Config struct {
-	Table           string
-	PageURL         string
-	StateMachineARN string
-	Admins          []string
-	SubjectClaim    string
-	GroupsClaim     string
+	Table            string
+	PageURL          string
+	PageURLParameter string
+	StateMachineARN  string
+	Admins           []string
+	SubjectClaim     string
+	GroupsClaim      string
 }
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv() (Config, error) {
-	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
+	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), PageURLParameter: os.Getenv("PAGE_URL_PARAMETER"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
 		SubjectClaim: os.Getenv("SUBJECT_CLAIM"), GroupsClaim: os.Getenv("GROUPS_CLAIM")}
 	for _, a := range strings.Split(os.Getenv("ADMINS"), ",") {
 		if a = strings.TrimSpace(a); a != "" {
@@ -95,11 +115,11 @@ func Start(build Builder) {
 // DynamoDB, logged at its boundary.
 func Step(name string) Builder {
 	return func(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
-		awsCfg, err := loadAWS(ctx)
+		awsCfg, err := loadAWS(ctx, stepRetries())
 		if err != nil {
 			return nil, err
 		}
-		handler, ok := newPipeline(awsCfg, cfg).Handlers(log)[name]
+		handler, ok := newPipeline(ctx, awsCfg, cfg, log).Handlers(log)[name]
 		if !ok {
 			return nil, fmt.Errorf("the pipeline has no step %q", name)
 		}
@@ -113,11 +133,11 @@ func Cleanup(ctx context.Context, cfg Config, log *slog.Logger) (any, error) {
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
 	}
-	awsCfg, err := loadAWS(ctx)
+	awsCfg, err := loadAWS(ctx, stepRetries())
 	if err != nil {
 		return nil, err
 	}
-	pl := newPipeline(awsCfg, cfg)
+	pl := newPipeline(ctx, awsCfg, cfg, log)
 	svc := &control.Service{Store: pl.Store, Now: time.Now, SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN}
 	return func(ctx context.Context) (*pipeline.CleanupReport, error) {
 		ctx, cancel := withinDeadline(ctx)
@@ -145,13 +165,13 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
 	}
-	awsCfg, err := loadAWS(ctx)
+	awsCfg, err := loadAWS(ctx, apiRetries())
 	if err != nil {
 		return nil, err
 	}
 	svc := &control.Service{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), Now: time.Now,
-		SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN, Notifier: notify.New(),
-		PageURL: cfg.PageURL, Admins: cfg.Admins}
+		SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN, Notifier: notifier(awsCfg),
+		PageURL: pageURL(ctx, awsCfg, cfg, log), Admins: cfg.Admins}
 	api := (&httpapi.Server{Control: svc, Auth: identity.Gateway{SubjectClaim: cfg.SubjectClaim, GroupsClaim: cfg.GroupsClaim},
 		Site: site.Handler(), Log: log}).Handler()
 	mux := http.NewServeMux()
@@ -160,6 +180,37 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	return mux, nil
 }
 
-func newPipeline(awsCfg aws.Config, cfg Config) *pipeline.Pipeline {
-	return pipeline.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), time.Now, cfg.PageURL)
+// newPipeline builds the pipeline on DynamoDB, resolving secret references in
+// AWS too.
+func newPipeline(ctx context.Context, awsCfg aws.Config, cfg Config, log *slog.Logger) *pipeline.Pipeline {
+	pl := pipeline.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), time.Now, pageURL(ctx, awsCfg, cfg, log))
+	pl.Secret = secrets(awsCfg).Resolve
+	pl.Notifier = notifier(awsCfg)
+	return pl
+}
+
+// notifier sends notifications, resolving webhooks given as secret references
+// in AWS too.
+func notifier(awsCfg aws.Config) *notify.Notifier {
+	n := notify.New()
+	n.Resolve = secrets(awsCfg).Resolve
+	return n
+}
+
+// pageURL is the approval page's base URL: PAGE_URL, or else the value of the
+// SSM parameter PAGE_URL_PARAMETER names, or else "" (links are then relative).
+// A parameter that cannot be read within pageURLTimeout (the read happens
+// while the function starts, which Lambda bounds at 10 s) is logged, not fatal.
+func pageURL(ctx context.Context, awsCfg aws.Config, cfg Config, log *slog.Logger) string {
+	if cfg.PageURL != "" || cfg.PageURLParameter == "" {
+		return cfg.PageURL
+	}
+	ctx, cancel := context.WithTimeout(ctx, pageURLTimeout)
+	defer cancel()
+	out, err := ssm.NewFromConfig(awsCfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(cfg.PageURLParameter)})
+	if err != nil || out.Parameter == nil {
+		log.Error("cannot read the page URL: notifications will have relative links", "parameter", cfg.PageURLParameter, "error", err)
+		return ""
+	}
+	return aws.ToString(out.Parameter.Value)
 }

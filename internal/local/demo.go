@@ -57,7 +57,7 @@ func Seed(ctx context.Context, s *System) error {
 		}
 	}
 	for _, env := range []string{"dev", "staging"} {
-		if err := s.Promote(ctx, "demo-v1.4.0-"+env, env, v2.ID(), "demo", promotion.ViaCLI); err != nil {
+		if err := s.Promote(ctx, "demo-v1-4-0-"+env, env, v2.ID(), "demo", promotion.ViaCLI); err != nil {
 			return err
 		}
 		s.Emulator.Settle()

@@ -296,10 +296,10 @@ func TestDemoAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &world{t: t, s: s, clock: c}
-	if p := w.promotion("demo-v1.4.0-dev"); p.State != promotion.Succeeded {
+	if p := w.promotion("demo-v1-4-0-dev"); p.State != promotion.Succeeded {
 		t.Errorf("dev promotion %s (%s)", p.State, p.Error)
 	}
-	if p := w.promotion("demo-v1.4.0-staging"); p.State != promotion.AwaitingApproval {
+	if p := w.promotion("demo-v1-4-0-staging"); p.State != promotion.AwaitingApproval {
 		t.Fatalf("staging promotion %s (%s)", p.State, p.Error)
 	}
 	refs, err := s.Store.Deployment(ctx, "prod", 1)
@@ -314,8 +314,8 @@ func TestDemoAndRestart(t *testing.T) {
 	s = boot(t, dir, c, "")
 	defer s.Close()
 	w.s = s
-	w.decide("demo-v1.4.0-staging", "ana", promotion.Approve)
-	if p := w.promotion("demo-v1.4.0-staging"); p.State != promotion.Succeeded || w.env("staging").Version != 2 {
+	w.decide("demo-v1-4-0-staging", "ana", promotion.Approve)
+	if p := w.promotion("demo-v1-4-0-staging"); p.State != promotion.Succeeded || w.env("staging").Version != 2 {
 		t.Errorf("after the restart: %s (%s), version %d", p.State, p.Error, w.env("staging").Version)
 	}
 	if err := s.Emulator.JournalErr(); err != nil {

@@ -1,7 +1,8 @@
 // Package notify posts Slack-compatible messages ({"text": ...}) to webhooks.
 // Callers record a failure to notify and carry on: a notification never fails a
 // promotion. A webhook's path is its secret (Slack's are), so errors name only the
-// host. Escape, PageLink and Outcome are the message parts every sender shares:
+// host. A webhook may also be given as a secret reference (ssm:/ferry/slack-url,
+// see internal/secretref), resolved to the URL each time it is sent to. Escape, PageLink and Outcome are the message parts every sender shares:
 // text from users made inert, and the link to the promotion's page.
 package notify
 
@@ -15,6 +16,8 @@ import (
 	neturl "net/url"
 	"strings"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/secretref"
 )
 
 // Timeout bounds one notification.
@@ -23,10 +26,15 @@ const Timeout = 5 * time.Second
 // Notifier sends messages.
 type Notifier struct {
 	HTTP *http.Client
+	// Resolve resolves a webhook given as a secret reference to its URL.
+	Resolve func(ctx context.Context, ref string) ([]byte, error)
 }
 
-// New returns a Notifier with a client that times out.
-func New() *Notifier { return &Notifier{HTTP: &http.Client{Timeout: Timeout}} }
+// New returns a Notifier with a client that times out, resolving references
+// from the environment only (env:NAME).
+func New() *Notifier {
+	return &Notifier{HTTP: &http.Client{Timeout: Timeout}, Resolve: secretref.Resolver{}.Resolve}
+}
 
 // Message is a Slack-compatible message.
 type Message struct {
@@ -38,6 +46,13 @@ func (n *Notifier) Send(ctx context.Context, url string, m Message) error {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return err
+	}
+	if _, _, ok := secretref.Parse(url); ok {
+		resolved, err := n.Resolve(ctx, url)
+		if err != nil {
+			return fmt.Errorf("notifying: resolving the webhook's URL: %w", err)
+		}
+		url = strings.TrimSpace(string(resolved))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {

@@ -43,3 +43,34 @@ func TestOutcome(t *testing.T) {
 		t.Errorf("Outcome = %q, want %q", got, want)
 	}
 }
+
+// TestSendToSecretReference: a webhook given as a secret reference is resolved
+// to its URL when sent to, and one that cannot be resolved fails without
+// repeating the reference.
+func TestSendToSecretReference(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/services/T1/secret" {
+			calls++
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("FERRY_TEST_WEBHOOK", srv.URL+"/services/T1/secret")
+	n := New()
+	if err := n.Send(context.Background(), "env:FERRY_TEST_WEBHOOK", Message{Text: "x"}); err != nil || calls != 1 {
+		t.Errorf("env: reference: %v, %d calls", err, calls)
+	}
+	err := n.Send(context.Background(), "ssm:/ferry/secret-webhook", Message{Text: "x"})
+	if err == nil || strings.Contains(err.Error(), "secret-webhook") || !strings.Contains(err.Error(), "in AWS only") {
+		t.Errorf("ssm: reference without AWS: %v", err)
+	}
+	n.Resolve = func(_ context.Context, ref string) ([]byte, error) {
+		if ref != "ssm:/ferry/secret-webhook" {
+			t.Errorf("resolving %q", ref)
+		}
+		return []byte(srv.URL + "/services/T1/secret\n"), nil
+	}
+	if err := n.Send(context.Background(), "ssm:/ferry/secret-webhook", Message{Text: "x"}); err != nil || calls != 2 {
+		t.Errorf("ssm: reference: %v, %d calls", err, calls)
+	}
+}

@@ -172,7 +172,7 @@ func (pl *Pipeline) callHook(ctx context.Context, p *promotion.Promotion, env *e
 	if hook == nil {
 		return nil
 	}
-	secret, err := pl.Secret(hook.SecretRef)
+	secret, err := pl.Secret(ctx, hook.SecretRef)
 	if err != nil {
 		return &DeployHookFailed{Msg: err.Error()}
 	}

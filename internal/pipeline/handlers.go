@@ -8,16 +8,19 @@ import (
 	"github.com/ferrydev/ferry/internal/deployhook"
 	"github.com/ferrydev/ferry/internal/lambdaerr"
 	"github.com/ferrydev/ferry/internal/notify"
+	"github.com/ferrydev/ferry/internal/secretref"
 	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
 // New builds the pipeline on a store with the real smoke checks, deploy hooks and
 // notifications; the Lambda functions and ferry local both build it here. pageURL
-// is the approval page's base URL, for links in notifications.
+// is the approval page's base URL, for links in notifications. Secret references
+// resolve from the environment only (env:NAME); the Lambda functions replace
+// Secret and Notifier with ones that read SSM and Secrets Manager too.
 func New(st store.Store, now func() time.Time, pageURL string) *Pipeline {
 	return &Pipeline{Store: st, Now: now, Checks: smoke.New(), Hooks: deployhook.New(),
-		Notifier: notify.New(), Secret: deployhook.Secret, PageURL: pageURL}
+		Notifier: notify.New(), Secret: secretref.Resolver{}.Resolve, PageURL: pageURL}
 }
 
 // Handler is a step in the shape Lambda's Go runtime and the Step Functions

@@ -89,8 +89,9 @@ type Pipeline struct {
 	Notifier interface {
 		Send(context.Context, string, notify.Message) error
 	}
-	// Secret resolves a deploy hook's secret reference.
-	Secret func(ref string) ([]byte, error)
+	// Secret resolves a deploy hook's secret reference (secretref.Resolver's
+	// Resolve).
+	Secret func(ctx context.Context, ref string) ([]byte, error)
 	// PageURL is the approval page's base URL, for links in notifications.
 	PageURL string
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
+	"github.com/ferrydev/ferry/internal/secretref"
 	"github.com/ferrydev/ferry/internal/smoke"
 	"github.com/ferrydev/ferry/internal/store"
 )
@@ -60,7 +61,7 @@ func newHarness(t *testing.T) *harness {
 	hooks := deployhook.New()
 	hooks.Sleep = runner.Sleep
 	h.pl = &Pipeline{Store: s, Now: func() time.Time { return h.now }, Checks: runner, Hooks: hooks,
-		Notifier: notify.New(), Secret: deployhook.Secret, PageURL: "https://ferry.example/"}
+		Notifier: notify.New(), Secret: secretref.Resolver{}.Resolve, PageURL: "https://ferry.example/"}
 	return h
 }
 

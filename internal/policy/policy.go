@@ -89,7 +89,21 @@ type Hook struct {
 
 // Webhook is a Slack-compatible notification endpoint.
 type Webhook struct {
+	// URL is the webhook's URL, or a secret reference to it (IsSecretRef).
 	URL string `json:"url"`
+}
+
+// IsSecretRef reports whether s has the form of a secret reference: env:NAME,
+// ssm:/path or secretsmanager:name (internal/secretref resolves them).
+func IsSecretRef(s string) bool {
+	kind, name, ok := strings.Cut(s, ":")
+	switch {
+	case !ok || name == "":
+		return false
+	case kind == "ssm":
+		return len(name) > 1 && name[0] == '/'
+	}
+	return kind == "env" || kind == "secretsmanager"
 }
 
 // WithDefaults returns p with every unset field at its default.
@@ -159,6 +173,9 @@ func (p Policy) Validate() error {
 		}
 	}
 	for i, w := range p.Notify {
+		if IsSecretRef(w.URL) {
+			continue
+		}
 		if err := checkURL(w.URL, false); err != nil {
 			return fault.Errorf(fault.Invalid, "notify[%d].url: the URL %v (a secret, not repeated here)", i, err)
 		}

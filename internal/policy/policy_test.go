@@ -34,6 +34,9 @@ func TestValidate(t *testing.T) {
 		{"hook over http to loopback", Policy{DeployHook: &Hook{URL: "http://127.0.0.1:9/x", SecretRef: "s"}}, ""},
 		{"hook without secret", Policy{DeployHook: &Hook{URL: "https://hooks.example"}}, "deploy_hook.secret_ref"},
 		{"notify with bad URL", Policy{Notify: []Webhook{{URL: "javascript:alert(1)"}}}, "notify[0].url"},
+		{"notify by secret references", Policy{Notify: []Webhook{{URL: "ssm:/ferry/slack-url"}, {URL: "secretsmanager:ferry/chat"}, {URL: "env:SLACK_URL"}}}, ""},
+		{"notify by a relative ssm: name", Policy{Notify: []Webhook{{URL: "ssm:ferry/slack-url"}}}, "notify[0].url"},
+		{"notify by an unknown kind", Policy{Notify: []Webhook{{URL: "vault:ferry/slack-url"}}}, "notify[0].url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

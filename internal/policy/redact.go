@@ -8,7 +8,8 @@ import (
 
 // Redacted returns a copy of p without its secrets, for everyone but admins.
 //
-// Secrets are the notification webhooks' URLs and the deploy hook's URL, whose
+// Secrets are the notification webhooks' URLs (or secret references to them)
+// and the deploy hook's URL, whose
 // path and query are the credential of many services (a Slack webhook's path is
 // its secret), and the deploy hook's secret reference, which says where the
 // signing secret is kept. A URL keeps its scheme and host, with "/…" for what was
@@ -24,6 +25,10 @@ func (p Policy) Redacted() Policy {
 	if p.Notify != nil {
 		notify := make([]Webhook, len(p.Notify))
 		for i, w := range p.Notify {
+			if IsSecretRef(w.URL) {
+				notify[i] = Webhook{URL: redactRef(w.URL)}
+				continue
+			}
 			notify[i] = Webhook{URL: RedactURL(w.URL)}
 		}
 		p.Notify = notify

@@ -15,7 +15,8 @@ func secretPolicy() Policy {
 		Smoke:    []SmokeCheck{{Name: "health", URL: "https://app.example/health?probe=1"}},
 		DeployHook: &Hook{URL: "https://user:pw@deploy.example:8443/hooks/abc123?token=t0k",
 			SecretRef: "env:FERRY_HOOK_SECRET"},
-		Notify: []Webhook{{URL: "https://hooks.slack.com/services/" + slackSecret}, {URL: "https://chat.example"}},
+		Notify: []Webhook{{URL: "https://hooks.slack.com/services/" + slackSecret}, {URL: "https://chat.example"},
+			{URL: "ssm:/ferry/" + slackSecret}},
 	}
 }
 
@@ -30,7 +31,7 @@ func TestRedacted(t *testing.T) {
 	if *r.DeployHook != want {
 		t.Errorf("deploy hook = %+v, want %+v", *r.DeployHook, want)
 	}
-	if got := []Webhook{{URL: "https://hooks.slack.com/…"}, {URL: "https://chat.example"}}; !slices.Equal(r.Notify, got) {
+	if got := []Webhook{{URL: "https://hooks.slack.com/…"}, {URL: "https://chat.example"}, {URL: "ssm:…"}}; !slices.Equal(r.Notify, got) {
 		t.Errorf("notify = %+v, want %+v", r.Notify, got)
 	}
 	if r.Smoke[0].URL != p.Smoke[0].URL {
@@ -82,7 +83,7 @@ func TestDiffRecordsNoSecrets(t *testing.T) {
 	got := Diff(old, cur)
 	want := []string{
 		"deploy_hook: changed (its secrets are not recorded)",
-		`notify: [{"url":"https://hooks.slack.com/…"},{"url":"https://chat.example"}] → [{"url":"https://hooks.slack.com/…"}]`,
+		`notify: [{"url":"https://hooks.slack.com/…"},{"url":"https://chat.example"},{"url":"ssm:…"}] → [{"url":"https://hooks.slack.com/…"}]`,
 		`smoke: [{"name":"health","url":"https://app.example/health?probe=1"}] → [{"name":"health","url":"https://app.example/ready"}]`,
 	}
 	if !slices.Equal(got, want) {

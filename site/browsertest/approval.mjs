@@ -99,9 +99,9 @@ const scenarios = {
     await page.getByText('That token was not accepted').waitFor();
     await shot(page, '01-sign-in');
     await signIn(page, 'ana');
-    await page.getByRole('link', { name: 'demo-v1.4.0-staging' }).waitFor();
+    await page.getByRole('link', { name: 'demo-v1-4-0-staging' }).waitFor();
     await shot(page, '02-pending');
-    await page.getByRole('link', { name: 'demo-v1.4.0-staging' }).click();
+    await page.getByRole('link', { name: 'demo-v1-4-0-staging' }).click();
     await page.locator('#plan-list').waitFor();
     assert.equal(await stateOf(page), 'AWAITING APPROVAL');
     const groups = await page.locator('.plan-group h3').allTextContents();
@@ -373,7 +373,7 @@ const scenarios = {
     await shot(page, '14-environments-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     assert.equal(overflow, false, 'the page is wider than a phone screen');
-    await page.goto(base + '/#/promotions/demo-v1.4.0-staging');
+    await page.goto(base + '/#/promotions/demo-v1-4-0-staging');
     await page.locator('#plan-list').waitFor();
     await shot(page, '15-promotion-phone');
     assert.deepEqual(problems, []);
