@@ -53,6 +53,15 @@
 //     is internal/httpapi/wire, converted by httpapi.
 //   - Promotion ids are Step Functions execution names: 1 to 80 characters from
 //     A-Z a-z 0-9 . _ -. A client may choose one to make its start idempotent.
+//     A start of a chosen id whose promotion is over starts nothing: Step
+//     Functions never runs an execution name twice (ExecutionAlreadyExists), so
+//     promoting again takes a new id. Start returns the promotion as it ended,
+//     told apart by its final state (a started one never is), and the HTTP API
+//     answers 200 with it instead of 201, the CLI saying it already ran and
+//     exiting as for its outcome. Not a conflict: a CI job retried after the
+//     promotion it started ended gets the outcome it would have waited for,
+//     success passing and failure failing, rather than an error it cannot
+//     resolve but by editing the id.
 package control
 
 import (
