@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -12,13 +13,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/sfnemu/sigv4"
 )
 
 // TestAPIWithTheJavaScriptSDK runs infra/sfn-sdk-flow.mjs, the JavaScript SDK
 // v3's Step Functions client used as an application uses it, against the
-// emulator: the flow of TestAPIWithTheSDKClient, answered as AWS answers it.
-// Node.js and infra's packages are needed: missing, the test fails under
-// CI=true and is skipped elsewhere.
+// emulator served as ferry local serves it (under /sfn, SigV4 checked): the flow
+// of TestAPIWithTheSDKClient, answered as AWS answers it. Node.js and infra's
+// packages are needed: missing, the test fails under CI=true and is skipped
+// elsewhere.
 func TestAPIWithTheJavaScriptSDK(t *testing.T) {
 	infra, err := filepath.Abs(filepath.Join("..", "..", "..", "infra"))
 	if err != nil {
@@ -30,12 +34,16 @@ func TestAPIWithTheJavaScriptSDK(t *testing.T) {
 		"run `npm ci` in infra/ (make test does)")
 
 	em := New(Functions{"ask": Handle(func(context.Context, struct{}) (map[string]string, error) { return map[string]string{}, nil })})
-	srv := httptest.NewServer(em.Handler())
+	signed := (&sigv4.Verifier{Service: "states", Keys: map[string]string{"AKIDJSFLOW": "secret"}}).Handler(em.Handler())
+	mux := http.NewServeMux()
+	mux.Handle("POST /sfn", signed)
+	mux.Handle("POST /sfn/{$}", signed) // where the JavaScript SDK posts
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(infra, "sfn-sdk-flow.mjs"))
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SFN_ENDPOINT=" + srv.URL, "SFN_FUNCTION=ask",
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SFN_ENDPOINT=" + srv.URL + "/sfn", "SFN_FUNCTION=ask",
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDJSFLOW", "AWS_SECRET_ACCESS_KEY=secret",
 		"AWS_CONFIG_FILE=" + filepath.Join(t.TempDir(), "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(t.TempDir(), "none")}
 	var stdout, stderr bytes.Buffer
