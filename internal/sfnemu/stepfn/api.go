@@ -94,14 +94,23 @@ func constraint(value any, field, rule string) error {
 	return apiError("ValidationException", "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, field, rule)
 }
 
+// checkMaxResults validates a list action's maxResults: 0 to maxPage. Actions
+// check it with their other parameters, before looking anything up, as AWS does.
+func checkMaxResults(n int) error {
+	switch {
+	case n < 0:
+		return constraint(n, "maxResults", "Member must have value greater than or equal to 0")
+	case n > maxPage:
+		return constraint(n, "maxResults", fmt.Sprintf("Member must have value less than or equal to %d", maxPage))
+	}
+	return nil
+}
+
 // page cuts a list for maxResults (0 to maxPage; 0 for 100) and nextToken (an
 // opaque offset).
 func page[T any](items []T, maxResults int, token string) ([]T, string, error) {
-	switch {
-	case maxResults < 0:
-		return nil, "", constraint(maxResults, "maxResults", "Member must have value greater than or equal to 0")
-	case maxResults > maxPage:
-		return nil, "", constraint(maxResults, "maxResults", fmt.Sprintf("Member must have value less than or equal to %d", maxPage))
+	if err := checkMaxResults(maxResults); err != nil {
+		return nil, "", err
 	}
 	start := 0
 	if token != "" {
@@ -230,6 +239,9 @@ var operations = map[string]operation{
 		if in.StatusFilter != "" && !slices.Contains(executionStatuses, in.StatusFilter) {
 			return nil, constraint(in.StatusFilter, "statusFilter", "Member must satisfy enum value set: ["+strings.Join(executionStatuses, ", ")+"]")
 		}
+		if err := checkMaxResults(in.MaxResults); err != nil {
+			return nil, err
+		}
 		all, err := em.Executions(in.StateMachineArn, in.StatusFilter)
 		if err != nil {
 			return nil, err
@@ -268,6 +280,9 @@ var operations = map[string]operation{
 			IncludeExecutionData *bool  `json:"includeExecutionData"`
 		}
 		if err := request(body, &in); err != nil {
+			return nil, err
+		}
+		if err := checkMaxResults(in.MaxResults); err != nil {
 			return nil, err
 		}
 		e, err := em.Describe(in.ExecutionArn)

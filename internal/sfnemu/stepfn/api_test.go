@@ -345,6 +345,12 @@ func TestAPIValidation(t *testing.T) {
 	_, err = w.client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
 		ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:m:e0"), MaxResults: 1001})
 	wantCode(t, err, "ValidationException")
+	// Parameters are validated before anything is looked up.
+	_, err = w.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:nope"), MaxResults: -1})
+	wantAPIError[*types.ValidationException](t, err)
+	_, err = w.client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:m:nope"), MaxResults: 1001})
+	wantCode(t, err, "ValidationException")
 }
 
 func wantCode(t *testing.T, err error, code string) {
