@@ -114,6 +114,10 @@ func TestNewcomerFlow(t *testing.T) {
 		d.expect(t, exitError, "ana", []string{"cancel", id}, "forbidden", "only ci")
 		d.expect(t, exitOK, "ci", []string{"cancel", id}, "CANCELLED")
 		d.expect(t, exitCancelled, "ci", []string{"wait", id}, "CANCELLED")
+		// A CI job retried after the promotion ended: nothing starts, and the
+		// exit code is the outcome's, as a wait would give it.
+		d.expect(t, exitCancelled, "ci", []string{"start", "--env", "prod", "--source", "staging", "--id", "ship-81", "--wait"},
+			"promotion ship-81 already ran: it ended CANCELLED at ", "nothing was started; choose a new --id")
 	})
 	t.Run("a release file, waited for", func(t *testing.T) {
 		d.expect(t, exitOK, "ci", []string{"start", "--env", "dev", "--release", filepath.Join("..", "..", "examples", "v1.yaml"), "--wait", "--timeout", "10s"},

@@ -28,7 +28,16 @@ func addWaitFlags(fs *flag.FlagSet, w *waitFlags) {
 // started prints a started promotion once it is planned, and waits for it to end
 // when asked.
 func started(ctx context.Context, c *apiclient.Client, p *promotion.Promotion, w waitFlags, out io.Writer) (int, error) {
-	fmt.Fprintf(out, "promotion %s started: %s into %s\n  %s/#/promotions/%s\n", safe(p.ID), safe(p.ReleaseID), safe(p.Target), c.Server, safe(p.ID))
+	if p.State.Final() { // a start of an id whose promotion is over: the server started nothing
+		ended := ""
+		if p.FinishedAt != nil {
+			ended = " at " + stamp(*p.FinishedAt)
+		}
+		fmt.Fprintf(out, "promotion %s already ran: it ended %s%s, and nothing was started; choose a new --id to promote again\n  %s/#/promotions/%s\n",
+			safe(p.ID), p.State, ended, c.Server, safe(p.ID))
+	} else {
+		fmt.Fprintf(out, "promotion %s started: %s into %s\n  %s/#/promotions/%s\n", safe(p.ID), safe(p.ReleaseID), safe(p.Target), c.Server, safe(p.ID))
+	}
 	if *w.wait {
 		return waitFor(ctx, c, p.ID, *w.timeout, out)
 	}
@@ -57,7 +66,7 @@ func startCommand() clientCommand {
 			env = fs.String("env", "", "the environment to promote into (required)")
 			file = fs.String("release", "", "the release to promote: a release file, a dbt manifest.json or a directory")
 			source = fs.String("source", "", "promote what this environment runs instead")
-			id = fs.String("id", "", "the promotion's id (starting the same id again is a no-op); made up when empty")
+			id = fs.String("id", "", "the promotion's id: starting it again while it runs is a no-op, once it is over starts nothing and exits as it ended; made up when empty")
 			inputFormat = fs.String("input-format", "auto", "how to read --release: auto, native, dbt or dir")
 			addWaitFlags(fs, &w)
 		},

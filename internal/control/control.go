@@ -55,6 +55,15 @@
 //     A-Z a-z 0-9 _ -. A client may choose one to make its start idempotent. No
 //     "." : AWS refuses execution names outside [A-Za-z0-9_-] when the state
 //     machine logs to CloudWatch Logs, as the template's does.
+//     A start of a chosen id whose promotion is over starts nothing: Step
+//     Functions never runs an execution name twice (ExecutionAlreadyExists), so
+//     promoting again takes a new id. Start returns the promotion as it ended,
+//     told apart by its final state (a started one never is), and the HTTP API
+//     answers 200 with it instead of 201, the CLI saying it already ran and
+//     exiting as for its outcome. Not a conflict: a CI job retried after the
+//     promotion it started ended gets the outcome it would have waited for,
+//     success passing and failure failing, rather than an error it cannot
+//     resolve but by editing the id.
 package control
 
 import (

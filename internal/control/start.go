@@ -23,7 +23,8 @@ import (
 // StartRequest asks for a promotion.
 type StartRequest struct {
 	// ID names the promotion; a new one is made when empty. Starting the same
-	// promotion twice returns the first.
+	// promotion again returns the first: still running, its execution is started
+	// again (a no-op); over, nothing is started and it is returned as it ended.
 	ID          string
 	Environment string
 	// ReleaseID names a stored release; Source an environment whose release to
@@ -106,14 +107,16 @@ func (s *Service) Start(ctx context.Context, who policy.Identity, req StartReque
 }
 
 // again answers a start of promotion p whose id is recorded already as
-// existing: the same release and target reuse it (its execution is started
-// again, a no-op while it runs, unless it is over); anything else is a conflict.
+// existing: the same release and target reuse it; anything else is a conflict.
+// While it runs its execution is started again, a no-op. Once it is over
+// nothing is started (its execution's name cannot be used again) and it is
+// returned as it ended: the caller tells by its final state that it already ran.
 func (s *Service) again(ctx context.Context, existing, p *promotion.Promotion) (*promotion.Promotion, error) {
 	if existing.Target != p.Target || existing.ReleaseID != p.ReleaseID {
 		return nil, fault.Errorf(fault.Conflict, "promotion %s exists already, of release %s into %s", p.ID, existing.ReleaseID, existing.Target)
 	}
 	if existing.State.Final() {
-		return existing, nil // over: there is nothing to start again
+		return existing, nil
 	}
 	return existing, s.startExecution(ctx, existing)
 }
@@ -180,7 +183,7 @@ func (s *Service) startExecution(ctx context.Context, p *promotion.Promotion) er
 		Name: &p.ID, Input: aws.String(string(input))})
 	if err != nil {
 		if apiCode(err) == "ExecutionAlreadyExists" {
-			return fault.Errorf(fault.Conflict, "promotion %s: an execution of that name exists with other input", p.ID)
+			return fault.Errorf(fault.Conflict, "promotion %s: an execution of that name has ended, or runs with other input; choose a new id", p.ID)
 		}
 		return fmt.Errorf("starting the execution of promotion %s: %w", p.ID, err)
 	}

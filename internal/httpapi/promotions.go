@@ -57,6 +57,9 @@ func (s *Server) startPromotion(w http.ResponseWriter, r *http.Request, who poli
 	if err != nil {
 		return err
 	}
+	if p.State.Final() { // a retried start of a promotion that is over: nothing was started
+		return writeJSON(w, http.StatusOK, p)
+	}
 	return writeJSON(w, http.StatusCreated, p)
 }
 

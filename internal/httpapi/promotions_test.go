@@ -62,7 +62,8 @@ func TestStartPromotion(t *testing.T) {
 		}
 	})
 	t.Run("a chosen id makes the start idempotent", func(t *testing.T) {
-		body := map[string]string{"id": "build-81", "environment": "dev", "release_id": v1}
+		// A breaking release into prod waits for approval: it runs until cancelled.
+		body := map[string]string{"id": "build-81", "environment": "prod", "release_id": a.release("v3", "orders=seed")}
 		var first, again promotion.Promotion
 		a.expect(http.StatusCreated, "POST", "/api/promotions", "ci", body, &first)
 		a.expect(http.StatusCreated, "POST", "/api/promotions", "ci", body, &again)
@@ -70,14 +71,23 @@ func TestStartPromotion(t *testing.T) {
 			t.Errorf("first %+v, again %+v", first, again)
 		}
 		a.s.Emulator.Settle()
-		a.expect(http.StatusCreated, "POST", "/api/promotions", "ci", body, &again) // once it is over
+		a.expect(http.StatusOK, "POST", "/api/promotions/build-81/cancel", "ci", nil, nil)
+		a.s.Emulator.Settle()
+		// Once it is over, a start with its id starts nothing, as Step Functions
+		// never runs an execution name twice: 200 (not 201, as it answered before)
+		// with the promotion as it ended.
+		var ended promotion.Promotion
+		a.expect(http.StatusOK, "POST", "/api/promotions", "ci", body, &ended)
+		if ended.ID != "build-81" || ended.State != promotion.Cancelled || ended.FinishedAt == nil {
+			t.Errorf("a start after the end: %+v", ended)
+		}
 		started := 0
 		for _, e := range a.promotion("build-81").Events {
 			if e.Type == promotion.EventStarted {
 				started++
 			}
 		}
-		if p := a.promotion("build-81"); !p.State.Final() || started != 1 {
+		if p := a.promotion("build-81"); p.State != promotion.Cancelled || started != 1 {
 			t.Errorf("after starting it three times: %s, %d started events", p.State, started)
 		}
 		v2 := a.release("v2", "orders=model", "customers=model")

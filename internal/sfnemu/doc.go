@@ -6,7 +6,8 @@
 //
 // The subtree imports nothing from Ferry's domain: only the standard library,
 // bbolt and internal/lambdaerr (the name Lambda gives a Go error). Its tests add
-// the AWS SDK for Go v2, to talk to the emulator as a client does, and run Ferry's
+// the AWS SDK for Go v2, and the JavaScript SDK v3 through Node.js
+// (infra/sfn-sdk-flow.mjs), to talk to the emulator as clients do, and run Ferry's
 // promotion definition (statemachine/) as a fixture. It could be lifted into a
 // module of its own. Ferry plugs into it from the outside: internal/local
 // registers the pipeline's steps as stepfn Functions and talks to the emulator

@@ -48,7 +48,7 @@ func TestPathGet(t *testing.T) {
 			t.Errorf("%s = %s (%v), want %s", tt.path, asJSON(got), err, tt.want)
 		}
 	}
-	for _, bad := range []string{"foo", "$..x", "$.a[?(@.b)]", "$.a[1:2]", "$.a[x]", "$.a[0"} {
+	for _, bad := range []string{"foo", "$..x", "$.a[?(@.b)]", "$.a[0,1]", "$.a[0:4:2]", "$.a[1:x]", "$.a[x]", "$.a[0"} {
 		if _, err := ParsePath(bad); err == nil {
 			t.Errorf("ParsePath(%q) accepted", bad)
 		}
@@ -56,6 +56,42 @@ func TestPathGet(t *testing.T) {
 	p, _ := ParsePath("$.nope.deeper")
 	if _, err := p.Get(input, nil); err == nil || !strings.Contains(err.Error(), `no field "nope"`) {
 		t.Errorf("missing field: %v", err)
+	}
+}
+
+// Slices as Jayway JsonPath (Step Functions' JSONPath) gives them: bounds
+// optional, negative ones from the end, clamped, a list even when empty or one.
+func TestPathSlices(t *testing.T) {
+	input := mustDecode(t, `{"vals": [0, 10, 20, 30, 40, 50], "list": [{"v": 1}, {"v": 2}, {"v": 3}], "n": 1}`)
+	tests := []struct {
+		path, want string
+	}{
+		{"$.vals[-3:]", `[30,40,50]`},
+		{"$.vals[1:3]", `[10,20]`},
+		{"$.vals[:2]", `[0,10]`},
+		{"$.vals[4:]", `[40,50]`},
+		{"$.vals[:-4]", `[0,10]`},
+		{"$.vals[-2:-1]", `[40]`},
+		{"$.vals[:]", `[0,10,20,30,40,50]`},
+		{"$.vals[-10:2]", `[0,10]`},
+		{"$.vals[3:100]", `[30,40,50]`},
+		{"$.vals[4:2]", `[]`},
+		{"$.vals[7:]", `[]`},
+		{"$.list[1:].v", `[2,3]`},
+		{"$.n[0:1]", `[]`},
+	}
+	for _, tt := range tests {
+		p, err := ParsePath(tt.path)
+		if err != nil {
+			t.Fatalf("ParsePath(%s): %v", tt.path, err)
+		}
+		got, err := p.Get(input, nil)
+		if err != nil || asJSON(got) != tt.want {
+			t.Errorf("%s = %s (%v), want %s", tt.path, asJSON(got), err, tt.want)
+		}
+	}
+	if _, err := ParsePath("$.vals[0:4:2]"); err == nil || !strings.Contains(err.Error(), "slice step") {
+		t.Errorf("a slice step: %v", err)
 	}
 }
 
@@ -87,8 +123,10 @@ func TestPathSet(t *testing.T) {
 	if _, err := p.Set(input, result); err == nil {
 		t.Error("setting a field inside an array was accepted")
 	}
-	if _, err := parseReference("$.a[*]"); err == nil {
-		t.Error("a wildcard in a reference path was accepted")
+	for _, ref := range []string{"$.a[*]", "$.a[1:]"} {
+		if _, err := parseReference(ref); err == nil {
+			t.Errorf("reference path %s accepted", ref)
+		}
 	}
 }
 
@@ -101,11 +139,6 @@ func TestTemplate(t *testing.T) {
 		"formatted.$": "States.Format('{} has {} items', $.name, States.ArrayLength($.vals))",
 		"list": ["x", {"y.$": "$.name"}]
 	}`)
-	if _, err := ParseTemplate(tmpl, "Parameters"); err == nil || !strings.Contains(err.Error(), "slices") {
-		t.Fatalf("a slice in a template path: %v", err)
-	}
-	tmpl.(map[string]any)["parts"].(map[string]any)["last.$"] = "$.vals[-1]"
-	delete(tmpl.(map[string]any)["parts"].(map[string]any), "last3.$")
 	tp, err := ParseTemplate(tmpl, "Parameters")
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +147,7 @@ func TestTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"flagged":true,"formatted":"box has 6 items","list":["x",{"y":"box"}],"parts":{"first":0,"last":50},"weekday":"TUESDAY"}`
+	want := `{"flagged":true,"formatted":"box has 6 items","list":["x",{"y":"box"}],"parts":{"first":0,"last3":[30,40,50]},"weekday":"TUESDAY"}`
 	if asJSON(got) != want {
 		t.Errorf("template gave\n%s\nwant\n%s", asJSON(got), want)
 	}

@@ -47,9 +47,10 @@ type State struct {
 	Timestamp     string
 	TimestampPath *Path
 
-	// Fail
+	// Fail: ErrorPath and CausePath are reference paths or intrinsic functions
+	// (a Template holding one of them).
 	ErrorName, Cause     string
-	ErrorPath, CausePath *Path
+	ErrorPath, CausePath *Template
 
 	// Parallel: its branches; Map: its item processor (Branches[0]).
 	Branches     []*Definition
@@ -181,11 +182,12 @@ func parseState(prefix, name string, m map[string]any) (*State, error) {
 	st.End, _ = m["End"].(bool)
 	var err error
 	for _, f := range []struct {
-		name string
-		dst  *optionalPath
-	}{{"InputPath", &st.InputPath}, {"OutputPath", &st.OutputPath}, {"ResultPath", &st.ResultPath}} {
+		name      string
+		dst       *optionalPath
+		reference bool
+	}{{"InputPath", &st.InputPath, false}, {"OutputPath", &st.OutputPath, false}, {"ResultPath", &st.ResultPath, true}} {
 		v, present := m[f.name]
-		if *f.dst, err = parseOptionalPath(v, present, where+"."+f.name); err != nil {
+		if *f.dst, err = parseOptionalPath(v, present, f.reference, where+"."+f.name); err != nil {
 			return nil, err
 		}
 	}
@@ -256,7 +258,7 @@ func parseMap(st *State, m map[string]any, where string) error {
 	}
 	st.Branches = []*Definition{def}
 	v, present := m["ItemsPath"]
-	if st.ItemsPath, err = parseOptionalPath(v, present, where+".ItemsPath"); err != nil {
+	if st.ItemsPath, err = parseOptionalPath(v, present, true, where+".ItemsPath"); err != nil {
 		return err
 	}
 	selector, hasSelector := m["ItemSelector"]
@@ -404,7 +406,7 @@ func parseCatcher(v any, where string) (Catcher, error) {
 		return c, fmt.Errorf("%s: Next is required", where)
 	}
 	rp, present := m["ResultPath"]
-	c.ResultPath, err = parseOptionalPath(rp, present, where+".ResultPath")
+	c.ResultPath, err = parseOptionalPath(rp, present, true, where+".ResultPath")
 	return c, err
 }
 
@@ -467,16 +469,46 @@ func parseFail(st *State, m map[string]any, where string) error {
 	st.Cause, _ = m["Cause"].(string)
 	var err error
 	for _, f := range []struct {
-		name string
-		dst  **Path
-	}{{"ErrorPath", &st.ErrorPath}, {"CausePath", &st.CausePath}} {
-		if v, ok := m[f.name].(string); ok {
-			if *f.dst, err = parseReference(v); err != nil {
-				return fmt.Errorf("%s.%s: %w", where, f.name, err)
-			}
+		name, static string
+		dst          **Template
+	}{{"ErrorPath", "Error", &st.ErrorPath}, {"CausePath", "Cause", &st.CausePath}} {
+		v, ok := m[f.name].(string)
+		if !ok {
+			continue
+		}
+		if _, both := m[f.static]; both {
+			return fmt.Errorf("%s: give %s or %s, not both", where, f.static, f.name)
+		}
+		if *f.dst, err = parseFailPath(v); err != nil {
+			return fmt.Errorf("%s.%s: %w", where, f.name, err)
 		}
 	}
 	return nil
+}
+
+// failIntrinsics are the intrinsic functions a Fail state's ErrorPath and
+// CausePath may call: those that return a string.
+var failIntrinsics = []string{"States.Format", "States.JsonToString", "States.ArrayGetItem", "States.Base64Encode",
+	"States.Base64Decode", "States.Hash", "States.UUID"}
+
+// parseFailPath parses a Fail state's ErrorPath or CausePath: a reference path or
+// a call of one of failIntrinsics.
+func parseFailPath(s string) (*Template, error) {
+	if !isIntrinsic(s) {
+		p, err := parseReference(s)
+		if err != nil {
+			return nil, err
+		}
+		return &Template{path: p}, nil
+	}
+	c, err := parseCall(s)
+	if err != nil {
+		return nil, err
+	}
+	if !contains(failIntrinsics, c.name) {
+		return nil, fmt.Errorf("%s does not return a string: use one of %s", c.name, strings.Join(failIntrinsics, ", "))
+	}
+	return &Template{call: c}, nil
 }
 
 // check verifies the transitions: StartAt and every Next, Default and Catch target

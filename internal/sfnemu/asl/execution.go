@@ -101,8 +101,10 @@ type Event struct {
 
 // Machine runs executions of one definition.
 type Machine struct {
-	Def     *Definition
-	ARN     string
+	Def *Definition
+	ARN string
+	// RoleARN is the state machine's IAM role: its executions' roleArn.
+	RoleARN string
 	Runtime Runtime
 	// Checkpoint, when set, is called by Advance after every transition (a
 	// state entered or left, a task scheduled, a wait begun or over) and before
@@ -121,7 +123,7 @@ func (m *Machine) checkpoint() {
 // NewExecution starts an execution of m with input at now.
 func (m *Machine) NewExecution(arn, name string, input any, now time.Time) *Execution {
 	e := &Execution{ARN: arn, Name: name, StateMachineARN: m.ARN, Status: Running, Input: input, Start: now}
-	e.event(now, "ExecutionStarted", "executionStartedEventDetails", map[string]any{"input": render(input), "roleArn": ""})
+	e.event(now, "ExecutionStarted", "executionStartedEventDetails", map[string]any{"input": render(input), "roleArn": m.RoleARN})
 	m.enter(e, m.Def.StartAt, input, now)
 	return e
 }
@@ -145,7 +147,7 @@ func (m *Machine) context(e *Execution, token string) map[string]any {
 		retries += a
 	}
 	ctx := map[string]any{
-		"Execution":    map[string]any{"Id": e.ARN, "Input": e.Input, "Name": e.Name, "RoleArn": "", "StartTime": e.Start.UTC().Format(time.RFC3339Nano)},
+		"Execution":    map[string]any{"Id": e.ARN, "Input": e.Input, "Name": e.Name, "RoleArn": m.RoleARN, "StartTime": e.Start.UTC().Format(time.RFC3339Nano)},
 		"State":        map[string]any{"EnteredTime": e.Entered.UTC().Format(time.RFC3339Nano), "Name": e.State, "RetryCount": retries},
 		"StateMachine": map[string]any{"Id": m.ARN, "Name": m.ARN[strings.LastIndex(m.ARN, ":")+1:]},
 	}
@@ -198,6 +200,9 @@ func (m *Machine) wake(ctx context.Context, e *Execution, now time.Time) bool {
 			m.run(ctx, e, now)
 		} else {
 			input, err := m.inputOf(e, st)
+			if err == nil {
+				input, err = applyPath(st.OutputPath, input, m.context(e, ""))
+			}
 			if err != nil {
 				m.fail(e, runtimeError(err), now)
 				return true
@@ -284,13 +289,13 @@ func (m *Machine) run(ctx context.Context, e *Execution, now time.Time) {
 	case "Fail":
 		f := &Failure{Name: st.ErrorName, Cause: st.Cause}
 		if st.ErrorPath != nil {
-			if f.Name, err = stringAt(st.ErrorPath, e.StateInput, m.context(e, "")); err != nil {
+			if f.Name, err = stringAt(st.ErrorPath, "ErrorPath", e.StateInput, m.context(e, "")); err != nil {
 				m.fail(e, runtimeError(err), now)
 				return
 			}
 		}
 		if st.CausePath != nil {
-			if f.Cause, err = stringAt(st.CausePath, e.StateInput, m.context(e, "")); err != nil {
+			if f.Cause, err = stringAt(st.CausePath, "CausePath", e.StateInput, m.context(e, "")); err != nil {
 				m.fail(e, runtimeError(err), now)
 				return
 			}
@@ -299,14 +304,15 @@ func (m *Machine) run(ctx context.Context, e *Execution, now time.Time) {
 	}
 }
 
-func stringAt(p *Path, input, ctx any) (string, error) {
-	v, err := p.Get(input, ctx)
+// stringAt evaluates a Fail state's ErrorPath or CausePath, which must give a string.
+func stringAt(t *Template, field string, input, ctx any) (string, error) {
+	v, err := t.Eval(input, ctx)
 	if err != nil {
 		return "", err
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%s is not a string", p)
+		return "", fmt.Errorf("%s gives %s, not a string", field, render(v))
 	}
 	return s, nil
 }

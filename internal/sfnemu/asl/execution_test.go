@@ -263,7 +263,12 @@ func TestDefinitionErrors(t *testing.T) {
 		{`{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": true, "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5}]}}}`, "BackoffRate"},
 		{`{"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": true, "Catch": [{"ErrorEquals": ["X"], "Next": "Z"}]}}}`, `Catch[0].Next "Z" is not a state`},
 		{`{"StartAt": "A", "QueryLanguage": "JSONata", "States": {"A": {"Type": "Succeed"}}}`, "only JSONPath"},
-		{`{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "InputPath": "$.a[*]"}}}`, "cannot hold a wildcard"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "ResultPath": "$.a[*]"}}}`, "cannot hold a wildcard"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "ResultPath": "$.a[1:]"}}}`, "or a slice"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Fail", "Cause": "x", "CausePath": "$.y"}}}`, "give Cause or CausePath, not both"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Fail", "Error": "x", "ErrorPath": "$.y"}}}`, "give Error or ErrorPath, not both"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Fail", "ErrorPath": "States.ArrayLength($.a)"}}}`, "States.ArrayLength does not return a string"},
+		{`{"StartAt": "A", "States": {"A": {"Type": "Fail", "CausePath": "$.a[*]"}}}`, "cannot hold a wildcard"},
 	}
 	for _, tt := range tests {
 		if _, err := Parse([]byte(tt.def), nil); err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -103,14 +103,14 @@ func (t *Template) Eval(input, ctx any) (any, error) {
 }
 
 // optionalPath is a path field that may be absent (keep the default), null
-// (discard) or a path.
+// (discard) or a path: a reference path when the field says so.
 type optionalPath struct {
 	set  bool // the field was given
 	null bool // it was null
 	path *Path
 }
 
-func parseOptionalPath(raw any, present bool, where string) (optionalPath, error) {
+func parseOptionalPath(raw any, present, reference bool, where string) (optionalPath, error) {
 	if !present {
 		return optionalPath{}, nil
 	}
@@ -121,7 +121,11 @@ func parseOptionalPath(raw any, present bool, where string) (optionalPath, error
 	if !ok {
 		return optionalPath{}, fmt.Errorf("%s: must be a path or null", where)
 	}
-	p, err := parseReference(s)
+	parse := ParsePath
+	if reference {
+		parse = parseReference
+	}
+	p, err := parse(s)
 	if err != nil {
 		return optionalPath{}, fmt.Errorf("%s: %w", where, err)
 	}

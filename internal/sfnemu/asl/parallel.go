@@ -3,6 +3,7 @@ package asl
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -16,7 +17,7 @@ import (
 
 // sub is the machine of one branch of a Parallel state (or a Map's processor).
 func (m *Machine) sub(st *State, branch int) *Machine {
-	return &Machine{Def: st.Branches[branch], ARN: m.ARN, Runtime: m.Runtime, Checkpoint: m.Checkpoint}
+	return &Machine{Def: st.Branches[branch], ARN: m.ARN, RoleARN: m.RoleARN, Runtime: m.Runtime, Checkpoint: m.Checkpoint}
 }
 
 func (m *Machine) startChildren(ctx context.Context, e *Execution, st *State, now time.Time) {
@@ -81,20 +82,21 @@ func (m *Machine) newChild(e *Execution, st *State, branch int, input any, now t
 // all succeeded or one failed, or waits.
 func (m *Machine) advanceChildren(ctx context.Context, e *Execution, st *State, now time.Time) {
 	var failed *Failure
-	for _, c := range e.Children {
+	for i, c := range e.Children {
 		if c.Status == Running && failed == nil {
 			m.sub(st, c.Branch).Advance(ctx, c, now)
 		}
-		m.drain(e, c)
+		m.drain(e, st, i, c)
 		if c.Status != Running && c.Status != Succeeded && failed == nil {
 			failed = c.Failure
 		}
 	}
 	prefix := st.Type
 	if failed != nil {
-		for _, c := range e.Children {
+		for i, c := range e.Children {
 			if c.Status == Running {
 				c.finish(now, Aborted, nil, &Failure{Name: "States.BranchFailed", Cause: "another branch failed"})
+				m.drain(e, st, i, c)
 			}
 		}
 		e.Children = nil
@@ -117,11 +119,19 @@ func (m *Machine) advanceChildren(ctx context.Context, e *Execution, st *State, 
 }
 
 // drain moves a child's new events into its parent's history; the child's own
-// start and end are not events of the parent.
-func (m *Machine) drain(e, c *Execution) {
+// start and end are not events of the parent, but the end of a Map iteration
+// (child i of Map state st) is.
+func (m *Machine) drain(e *Execution, st *State, i int, c *Execution) {
 	for _, ev := range c.Events {
 		switch ev.Type {
-		case "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		case "ExecutionStarted", "ExecutionTimedOut":
+			continue
+		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted":
+			if st.Type == "Map" {
+				end := "MapIteration" + strings.TrimPrefix(ev.Type, "Execution")
+				e.event(ev.Timestamp, end, "mapIteration"+strings.TrimPrefix(ev.Type, "Execution")+"EventDetails",
+					map[string]any{"name": st.Name, "index": i})
+			}
 			continue
 		}
 		e.event(ev.Timestamp, ev.Type, ev.DetailsKey, ev.Details)

@@ -10,11 +10,18 @@ import (
 
 // Path is a parsed JSONPath as the Amazon States Language uses it: "$" (the state's
 // input) or "$$" (the context object), then fields (".name", "['name']"), array
-// indexes ("[0]", "[-1]") and wildcards ("[*]", ".*"). A reference path (for
-// InputPath, OutputPath, ResultPath and Choice variables) has no wildcard.
+// indexes ("[0]", "[-1]"), wildcards ("[*]", ".*") and slices ("[1:3]", "[:2]",
+// "[-3:]"). A reference path (for ResultPath, ItemsPath, Choice variables and the
+// Wait and Fail paths) has no wildcard and no slice; InputPath and OutputPath are
+// paths, as the specification says.
 //
-// Not supported, with a clear error: filters ("[?(...)]"), slices ("[1:3]"),
-// unions ("[0,1]") and recursive descent ("..").
+// Slices follow Jayway JsonPath, which Step Functions evaluates paths with: start
+// and end may be negative (counted from the end), either may be left out, both
+// are clamped to the array, and the result is a list, empty when nothing is in
+// range. Jayway has no slice step: "[0:4:2]" is refused.
+//
+// Not supported, with a clear error: filters ("[?(...)]"), unions ("[0,1]") and
+// recursive descent ("..").
 type Path struct {
 	raw     string
 	context bool
@@ -26,6 +33,10 @@ type step struct {
 	index    int
 	isIndex  bool
 	wildcard bool
+	// slice: [from:to], each bound optional (hasFrom, hasTo).
+	slice          bool
+	from, to       int
+	hasFrom, hasTo bool
 }
 
 // ParsePath parses a path.
@@ -71,8 +82,14 @@ func ParsePath(s string) (*Path, error) {
 				p.steps = append(p.steps, step{field: inner[1 : len(inner)-1]})
 			case strings.HasPrefix(inner, "?"):
 				return nil, fmt.Errorf("path %q: filter expressions are not supported", s)
-			case strings.ContainsAny(inner, ":,"):
-				return nil, fmt.Errorf("path %q: slices and unions are not supported", s)
+			case strings.Contains(inner, ","):
+				return nil, fmt.Errorf("path %q: unions are not supported", s)
+			case strings.Contains(inner, ":"):
+				st, err := parseSlice(inner)
+				if err != nil {
+					return nil, fmt.Errorf("path %q: %w", s, err)
+				}
+				p.steps = append(p.steps, st)
 			default:
 				i, err := strconv.Atoi(inner)
 				if err != nil {
@@ -88,15 +105,58 @@ func ParsePath(s string) (*Path, error) {
 	return p, nil
 }
 
-// parseReference parses a reference path (no wildcards).
+// parseSlice parses the inside of a slice, "from:to" with either left out.
+func parseSlice(inner string) (step, error) {
+	parts := strings.Split(inner, ":")
+	if len(parts) != 2 {
+		return step{}, fmt.Errorf("slice [%s]: a slice step is not supported (Step Functions' JSONPath has none)", inner)
+	}
+	st := step{slice: true}
+	for i, bound := range []struct {
+		dst *int
+		has *bool
+	}{{&st.from, &st.hasFrom}, {&st.to, &st.hasTo}} {
+		text := strings.TrimSpace(parts[i])
+		if text == "" {
+			continue
+		}
+		n, err := strconv.Atoi(text)
+		if err != nil {
+			return step{}, fmt.Errorf("slice [%s]: %q is not an array index", inner, text)
+		}
+		*bound.dst, *bound.has = n, true
+	}
+	return st, nil
+}
+
+// bounds resolves a slice's bounds on an array of n elements: negative ones
+// count from the end, and both are clamped to [0, n].
+func (st step) bounds(n int) (int, int) {
+	from, to := 0, n
+	if st.hasFrom {
+		from = st.from
+	}
+	if st.hasTo {
+		to = st.to
+	}
+	clamp := func(i int) int {
+		if i < 0 {
+			i += n
+		}
+		return max(0, min(i, n))
+	}
+	return clamp(from), clamp(to)
+}
+
+// parseReference parses a reference path (no wildcards, no slices).
 func parseReference(s string) (*Path, error) {
 	p, err := ParsePath(s)
 	if err != nil {
 		return nil, err
 	}
 	for _, st := range p.steps {
-		if st.wildcard {
-			return nil, fmt.Errorf("path %q: a reference path cannot hold a wildcard", s)
+		if st.wildcard || st.slice {
+			return nil, fmt.Errorf("path %q: a reference path cannot hold a wildcard or a slice", s)
 		}
 	}
 	return p, nil
@@ -105,7 +165,7 @@ func parseReference(s string) (*Path, error) {
 func (p *Path) String() string { return p.raw }
 
 // Get selects the path's value from input (or ctx for "$$" paths). A path with a
-// wildcard returns a list of the matches.
+// wildcard or a slice returns a list of the matches.
 func (p *Path) Get(input, ctx any) (any, error) {
 	doc := input
 	if p.context {
@@ -126,6 +186,14 @@ func (p *Path) Get(input, ctx any) (any, error) {
 					}
 				case []any:
 					next = append(next, c...)
+				}
+			case st.slice:
+				multi = true
+				if arr, ok := v.([]any); ok {
+					from, to := st.bounds(len(arr))
+					if from < to {
+						next = append(next, arr[from:to]...)
+					}
 				}
 			case st.isIndex:
 				arr, ok := v.([]any)
@@ -175,7 +243,7 @@ func (p *Path) Set(doc, value any) (any, error) {
 	}
 	cur := root
 	for i, st := range p.steps {
-		if st.isIndex || st.wildcard {
+		if st.isIndex || st.wildcard || st.slice {
 			return nil, fmt.Errorf("ResultPath %s: only fields can be set", p.raw)
 		}
 		if i == len(p.steps)-1 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,8 +81,37 @@ func epoch(t time.Time) json.Number {
 	return json.Number(strconv.FormatFloat(float64(t.UnixNano())/1e9, 'f', 3, 64))
 }
 
-// page cuts a list for maxResults / nextToken (an opaque offset).
+// maxPage is the largest page Step Functions' list actions give (maxResults);
+// 0 asks for the default, 100.
+const maxPage = 1000
+
+// executionStatuses are the values ListExecutions' statusFilter takes.
+var executionStatuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+
+// constraint is the ValidationException Step Functions answers for a parameter
+// that breaks its model's constraints, worded as AWS words it.
+func constraint(value any, field, rule string) error {
+	return apiError("ValidationException", "1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, field, rule)
+}
+
+// checkMaxResults validates a list action's maxResults: 0 to maxPage. Actions
+// check it with their other parameters, before looking anything up, as AWS does.
+func checkMaxResults(n int) error {
+	switch {
+	case n < 0:
+		return constraint(n, "maxResults", "Member must have value greater than or equal to 0")
+	case n > maxPage:
+		return constraint(n, "maxResults", fmt.Sprintf("Member must have value less than or equal to %d", maxPage))
+	}
+	return nil
+}
+
+// page cuts a list for maxResults (0 to maxPage; 0 for 100) and nextToken (an
+// opaque offset).
 func page[T any](items []T, maxResults int, token string) ([]T, string, error) {
+	if err := checkMaxResults(maxResults); err != nil {
+		return nil, "", err
+	}
 	start := 0
 	if token != "" {
 		b, err := base64.RawURLEncoding.DecodeString(token)
@@ -91,7 +121,7 @@ func page[T any](items []T, maxResults int, token string) ([]T, string, error) {
 			start = n
 		}
 	}
-	if maxResults <= 0 || maxResults > 1000 {
+	if maxResults == 0 {
 		maxResults = 100
 	}
 	end := min(len(items), start+maxResults)
@@ -206,6 +236,12 @@ var operations = map[string]operation{
 		if err := request(body, &in); err != nil {
 			return nil, err
 		}
+		if in.StatusFilter != "" && !slices.Contains(executionStatuses, in.StatusFilter) {
+			return nil, constraint(in.StatusFilter, "statusFilter", "Member must satisfy enum value set: ["+strings.Join(executionStatuses, ", ")+"]")
+		}
+		if err := checkMaxResults(in.MaxResults); err != nil {
+			return nil, err
+		}
 		all, err := em.Executions(in.StateMachineArn, in.StatusFilter)
 		if err != nil {
 			return nil, err
@@ -244,6 +280,9 @@ var operations = map[string]operation{
 			IncludeExecutionData *bool  `json:"includeExecutionData"`
 		}
 		if err := request(body, &in); err != nil {
+			return nil, err
+		}
+		if err := checkMaxResults(in.MaxResults); err != nil {
 			return nil, err
 		}
 		e, err := em.Describe(in.ExecutionArn)

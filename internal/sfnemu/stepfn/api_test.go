@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 )
 
 const approvalDefinition = `{
@@ -162,6 +163,12 @@ func TestAPIWithTheSDKClient(t *testing.T) {
 	if err != nil || d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"answer":{"ok":true},"id":"e1"}` {
 		t.Errorf("after the answer: %s %s %v", d.Status, aws.ToString(d.Output), err)
 	}
+	// A closed execution's name cannot be used again, whatever the input.
+	_, err = start("e1", `{"id": "e1"}`)
+	wantAPIError[*types.ExecutionAlreadyExists](t, err)
+	if !strings.Contains(err.Error(), "has ended (SUCCEEDED)") {
+		t.Errorf("ExecutionAlreadyExists should say the execution ended: %v", err)
+	}
 
 	// The history, two events a page.
 	var typesSeen []string
@@ -173,6 +180,9 @@ func TestAPIWithTheSDKClient(t *testing.T) {
 		}
 		for _, ev := range h.Events {
 			typesSeen = append(typesSeen, string(ev.Type))
+			if ev.Type == types.HistoryEventTypeExecutionStarted && aws.ToString(ev.ExecutionStartedEventDetails.RoleArn) != "arn:aws:iam::123456789012:role/x" {
+				t.Errorf("ExecutionStarted roleArn %q, want the state machine's role", aws.ToString(ev.ExecutionStartedEventDetails.RoleArn))
+			}
 			if ev.Type == types.HistoryEventTypeTaskScheduled && !strings.Contains(aws.ToString(ev.TaskScheduledEventDetails.Parameters), `"token"`) {
 				t.Errorf("TaskScheduled details %+v", ev.TaskScheduledEventDetails)
 			}
@@ -276,5 +286,77 @@ func TestTickWhileRunning(t *testing.T) {
 	list, err := w.em.Executions(arn, "SUCCEEDED")
 	if err != nil || len(list) != 20 {
 		t.Errorf("%d of 20 executions succeeded: %v", len(list), err)
+	}
+}
+
+// ListExecutions' statusFilter and the list actions' maxResults are validated as
+// the API reference constrains them: an enum, and 0 to 1000 (0: the default).
+func TestAPIValidation(t *testing.T) {
+	w := newAPIWorld(t)
+	ctx := context.Background()
+	created, err := w.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("m"),
+		Definition: aws.String(`{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}`), RoleArn: aws.String("r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := w.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: created.StateMachineArn, Name: aws.String(fmt.Sprint("e", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.em.Settle()
+	list := func(status types.ExecutionStatus, maxResults int32) (*sfn.ListExecutionsOutput, error) {
+		return w.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: created.StateMachineArn, StatusFilter: status, MaxResults: maxResults})
+	}
+	for _, status := range []types.ExecutionStatus{"BOGUS", "succeeded", "PENDING"} {
+		_, err := list(status, 0)
+		wantAPIError[*types.ValidationException](t, err)
+		if !strings.Contains(err.Error(), "'statusFilter' failed to satisfy constraint: Member must satisfy enum value set") {
+			t.Errorf("statusFilter %s: %v", status, err)
+		}
+	}
+	for _, status := range []types.ExecutionStatus{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE", ""} {
+		out, err := list(status, 0)
+		if err != nil {
+			t.Errorf("statusFilter %q: %v", status, err)
+			continue
+		}
+		if want := map[types.ExecutionStatus]int{"SUCCEEDED": 3, "": 3}[status]; len(out.Executions) != want {
+			t.Errorf("statusFilter %q: %d executions, want %d", status, len(out.Executions), want)
+		}
+	}
+	for _, n := range []int32{-1, 1001} {
+		_, err := list("", n)
+		wantAPIError[*types.ValidationException](t, err)
+		if !strings.Contains(err.Error(), fmt.Sprintf("Value '%d' at 'maxResults' failed to satisfy constraint", n)) {
+			t.Errorf("maxResults %d: %v", n, err)
+		}
+	}
+	if out, err := list("", 1000); err != nil || len(out.Executions) != 3 {
+		t.Errorf("maxResults 1000: %v", err)
+	}
+	if out, err := list("", 2); err != nil || len(out.Executions) != 2 || out.NextToken == nil {
+		t.Errorf("maxResults 2: %+v, %v", out, err)
+	}
+	// These actions' models list no ValidationException: the SDK gives a generic
+	// API error with its code.
+	_, err = w.client.ListStateMachines(ctx, &sfn.ListStateMachinesInput{MaxResults: 1001})
+	wantCode(t, err, "ValidationException")
+	_, err = w.client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:m:e0"), MaxResults: 1001})
+	wantCode(t, err, "ValidationException")
+	// Parameters are validated before anything is looked up.
+	_, err = w.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:nope"), MaxResults: -1})
+	wantAPIError[*types.ValidationException](t, err)
+	_, err = w.client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{
+		ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:m:nope"), MaxResults: 1001})
+	wantCode(t, err, "ValidationException")
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != code {
+		t.Errorf("error %v, want %s", err, code)
 	}
 }

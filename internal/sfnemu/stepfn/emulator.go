@@ -142,7 +142,7 @@ func (em *Emulator) CreateStateMachine(name, definition, roleArn, typ string, su
 		return arn, sm.created, nil
 	}
 	sm := &stateMachine{arn: arn, name: name, definition: definition, roleArn: roleArn, typ: typ, created: em.Now(),
-		machine: &asl.Machine{Def: def, ARN: arn, Runtime: em.Runtime}}
+		machine: &asl.Machine{Def: def, ARN: arn, RoleARN: roleArn, Runtime: em.Runtime}}
 	if em.journal != nil {
 		if err := em.journal.PutMachine(sm.record()); err != nil {
 			return "", time.Time{}, fmt.Errorf("recording state machine %s: %w", name, err)
@@ -162,8 +162,10 @@ func (em *Emulator) machine(arn string) (*stateMachine, error) {
 	return sm, nil
 }
 
-// StartExecution starts an execution; starting one with the same name and input
-// again returns it, with another input fails with ExecutionAlreadyExists.
+// StartExecution starts an execution. As Step Functions does for a STANDARD
+// state machine, starting one with the name of an open execution and the same
+// input again returns it; with another input, or once that execution is closed
+// (whatever the input), it fails with ExecutionAlreadyExists.
 func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time, error) {
 	sm, err := em.machine(smARN)
 	if err != nil {
@@ -185,10 +187,16 @@ func (em *Emulator) StartExecution(smARN, name, input string) (string, time.Time
 	em.mu.Lock()
 	if ex, ok := em.execs[arn]; ok {
 		em.mu.Unlock()
-		if ex.input != input {
+		ex.mu.Lock()
+		status, start := ex.e.Status, ex.e.Start
+		ex.mu.Unlock()
+		switch {
+		case status != asl.Running:
+			return "", time.Time{}, apiError("ExecutionAlreadyExists", "execution %s has ended (%s): an execution name cannot be used again", name, status)
+		case ex.input != input:
 			return "", time.Time{}, apiError("ExecutionAlreadyExists", "execution %s exists with another input", name)
 		}
-		return arn, ex.e.Start, nil
+		return arn, start, nil
 	}
 	ex := &execution{sm: sm, input: input}
 	ex.e = sm.machine.NewExecution(arn, name, value, em.Now())

@@ -86,7 +86,7 @@ func (em *Emulator) Restore(j Journal) error {
 			return fmt.Errorf("restoring state machine %s: %w", rec.Name, err)
 		}
 		em.machines[rec.ARN] = &stateMachine{arn: rec.ARN, name: rec.Name, definition: rec.Definition, roleArn: rec.RoleArn,
-			typ: rec.Type, created: rec.Created, machine: &asl.Machine{Def: def, ARN: rec.ARN, Runtime: em.Runtime}}
+			typ: rec.Type, created: rec.Created, machine: &asl.Machine{Def: def, ARN: rec.ARN, RoleARN: rec.RoleArn, Runtime: em.Runtime}}
 	}
 	var resume []*execution
 	for _, rec := range snap.Executions {

@@ -1,13 +1,23 @@
 // Package stepfn is Ferry's Step Functions emulator, for ferry local and the tests:
 // it runs STANDARD state machines with package asl, calls Lambda functions in
 // process (Functions), and serves the Step Functions API over HTTP (Handler) so
-// that the aws-sdk-go-v2 sfn client, and `aws stepfunctions --endpoint-url`, work
-// against it unchanged.
+// that the aws-sdk-go-v2 sfn client, the AWS SDK for JavaScript v3's
+// @aws-sdk/client-sfn, and `aws stepfunctions --endpoint-url`, work against it
+// unchanged.
 //
 // Implemented actions: CreateStateMachine, DescribeStateMachine, ListStateMachines,
 // StartExecution, DescribeExecution, ListExecutions, StopExecution,
 // GetExecutionHistory, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
 // with Step Functions' error codes. Page tokens are opaque offsets.
+//
+// Where a client can tell, it answers as the API reference says: an execution's
+// name is never used twice (a start with the name of an open execution and the
+// same input returns it; with another input, or of a closed execution whatever
+// the input, ExecutionAlreadyExists); ListExecutions' statusFilter must be one of
+// RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE and every
+// maxResults 0 to 1000 (0: 100), or ValidationException worded as AWS words it;
+// the state machine's roleArn is its executions' (ExecutionStarted,
+// $$.Execution.RoleArn). DescribeExecution has no roleArn, in AWS either.
 //
 // Given a Journal (Restore), the emulator records every state machine there, and
 // every execution after each transition and before each call of a task's function,
