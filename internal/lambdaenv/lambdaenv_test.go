@@ -35,6 +35,7 @@ func TestAPIThroughAPIGateway(t *testing.T) {
 	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
 	t.Setenv("ADMINS", "group:platform, root@example.com")
 	t.Setenv("GROUPS_CLAIM", "cognito:groups")
+	t.Setenv("UPLOAD_BUCKET", "ferry-uploads-123")
 	cfg, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
