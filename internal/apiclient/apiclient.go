@@ -137,9 +137,19 @@ func (c *Client) PutRelease(ctx context.Context, releaseJSON []byte) (*wire.Rele
 	return &h, c.do(ctx, "POST", "/api/releases", wire.IngestRequest{UploadID: u.UploadID}, &h)
 }
 
-// upload PUTs data to an upload URL, with no credential of the client's.
+// upload PUTs data to an upload URL, with no credential of the client's. A
+// URL without a host (ferry local listening for other machines, which cannot
+// know the name they reach it by) is on the server's.
 func (c *Client) upload(ctx context.Context, u wire.UploadView, data []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.URL, bytes.NewReader(data))
+	base, err := url.Parse(c.Server + "/")
+	if err != nil {
+		return fmt.Errorf("the server's URL: %w", err)
+	}
+	target, err := base.Parse(u.URL)
+	if err != nil {
+		return fmt.Errorf("the server's upload URL: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target.String(), bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("the server's upload URL: %w", err)
 	}

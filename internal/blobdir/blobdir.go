@@ -49,7 +49,8 @@ const PutTimeout = 10 * time.Minute
 const Prefix = "/uploads/"
 
 // Store keeps objects in Dir and signs URLs under BaseURL (ferry local's
-// address) with Key.
+// address; empty for URLs that are a path on the server the client called)
+// with Key.
 type Store struct {
 	Dir     string
 	BaseURL string

@@ -254,7 +254,13 @@ func (s *System) build(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	s.URL = "http://" + dialable(s.listener.Addr(), cfg.Addr)
-	if s.Uploads, err = openUploads(s.dir.Path, s.URL, s.SFNCredentials, cfg.Now); err != nil {
+	uploadBase := s.URL
+	if s.Remote {
+		// Other machines reach it by a name it does not know: the URL is a path
+		// on the server the client called.
+		uploadBase = ""
+	}
+	if s.Uploads, err = openUploads(s.dir.Path, uploadBase, s.SFNCredentials, cfg.Now); err != nil {
 		return err
 	}
 	s.SFNEndpoint = s.URL + "/sfn"
