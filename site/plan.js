@@ -25,6 +25,13 @@ export function planSection(plan, fetchPage) {
   const s = plan.summary;
   const total = order.reduce((n, c) => n + s[counts[c]], 0);
   const graph = impactGraph(fetchPage);
+  // Changes too large for a page come without their details (trimmed).
+  graph.trimmed = new Set(plan.trimmed || []);
+  const pageOf = async (params) => {
+    const page = await fetchPage(params);
+    for (const n of page.trimmed || []) graph.trimmed.add(n);
+    return page;
+  };
   const search = h('input', { type: 'search', id: 'plan-search', placeholder: 'Filter by node name', autocomplete: 'off', 'aria-controls': 'plan-list' });
   const category = h('select', { id: 'plan-category', 'aria-controls': 'plan-list' },
     h('option', { value: '' }, 'All categories'),
@@ -32,7 +39,7 @@ export function planSection(plan, fetchPage) {
   const count = h('p', { id: 'plan-count', role: 'status' });
   const list = h('div', { id: 'plan-list' });
   const moreHolder = h('div', { class: 'more' });
-  const changes = pager('changes', fetchPage, { items: plan.changes, matched: total, next: plan.next_changes }, () => {
+  const changes = pager('changes', pageOf, { items: plan.changes, matched: total, next: plan.next_changes }, () => {
     replace(count, `${changes.matched} of ${total} changes`);
     const groups = new Map();
     for (const c of changes.shown()) {
@@ -155,6 +162,7 @@ function details(c, graph) {
   if (d.depends_on_removed) rows.push(['Depends on, removed', d.depends_on_removed.join(', ')]);
   if (d.metadata_keys_changed) rows.push(['Metadata keys changed', d.metadata_keys_changed.join(', ')]);
   if (d.fingerprint_changed && rows.length === 0) rows.push(['Fingerprint', 'changed']);
+  if (graph.trimmed.has(c.node)) rows.push(['Details', 'too large to send (over 2 MiB alone): left out']);
   const out = [h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))];
   if (c.impacted_count) {
     out.push(impactLine('Must rebuild downstream', c.impacted, c.impacted_count, c.impacted_count_exact,
