@@ -1,54 +1,62 @@
 // The plan, grouped by category with breaking changes and the widest impact
-// first. Search and the category filter work on the whole plan, the unchanged
-// nodes that must be rebuilt included, so searching a node's name answers "is it
-// affected, and by what"; only a page of matches is drawn at a time, and a
-// change's details are drawn when it is opened, so thousands of changes stay fast.
-// The plan lists at most the first 20 names of an impact, with a count that may be
-// a lower bound; "List all" walks the plan's via edges to list an impact in full.
+// first. The server sends the plan a page at a time (no answer of it may pass the
+// 6 MB AWS allows): the promotion's view carries the first page of the changes
+// and of the unchanged nodes that must be rebuilt, and the rest comes from
+// /promotions/{id}/plan. Search and the category filter are the server's (q and
+// category), over the whole plan, the rebuilt nodes included, so searching a
+// node's name answers "is it affected, and by what"; only a page of matches is
+// drawn at a time, the next page is fetched ahead so "Show more" draws at once,
+// and a change's details are drawn when it is opened, so thousands of changes
+// stay fast. The plan lists at most the first 20 names of an impact, with a
+// count that may be a lower bound; "List all" fetches every page once and walks
+// the plan's via edges to list an impact in full.
 import { h, replace } from './dom.js';
 
 const order = ['BREAKING', 'REMOVED', 'NON_BREAKING', 'ADDED', 'METADATA'];
 const titles = { BREAKING: 'Breaking', REMOVED: 'Removed', NON_BREAKING: 'Non-breaking', ADDED: 'Added', METADATA: 'Metadata only' };
+const counts = { BREAKING: 'breaking', REMOVED: 'removed', NON_BREAKING: 'non_breaking', ADDED: 'added', METADATA: 'metadata' };
 const pageSize = 200;
+const allPageSize = 1000;
 const maxAllListed = 1000;
 
-export function planSection(plan) {
-  const changes = [...plan.changes].sort((a, b) =>
-    order.indexOf(a.category) - order.indexOf(b.category) || b.impacted_count - a.impacted_count || (a.node < b.node ? -1 : 1));
-  const indirect = plan.indirect || [];
-  const graph = impactGraph(plan);
+// planSection draws a plan view; fetchPage(params) answers a page of it
+// (GET /promotions/{id}/plan?params).
+export function planSection(plan, fetchPage) {
+  const s = plan.summary;
+  const total = order.reduce((n, c) => n + s[counts[c]], 0);
+  const graph = impactGraph(fetchPage);
+  // Changes too large for a page come without their details (trimmed).
+  graph.trimmed = new Set(plan.trimmed || []);
+  const pageOf = async (params) => {
+    const page = await fetchPage(params);
+    for (const n of page.trimmed || []) graph.trimmed.add(n);
+    return page;
+  };
   const search = h('input', { type: 'search', id: 'plan-search', placeholder: 'Filter by node name', autocomplete: 'off', 'aria-controls': 'plan-list' });
   const category = h('select', { id: 'plan-category', 'aria-controls': 'plan-list' },
     h('option', { value: '' }, 'All categories'),
-    order.map((c) => h('option', { value: c }, `${titles[c]} (${changes.filter((x) => x.category === c).length})`)));
+    order.map((c) => h('option', { value: c }, `${titles[c]} (${s[counts[c]]})`)));
   const count = h('p', { id: 'plan-count', role: 'status' });
   const list = h('div', { id: 'plan-list' });
-  const rebuilt = indirectSection(indirect, graph);
-  let shown = pageSize;
-  let matches = changes;
-
-  const draw = () => {
-    replace(count, `${matches.length} of ${changes.length} changes`);
+  const moreHolder = h('div', { class: 'more' });
+  const changes = pager('changes', pageOf, { items: plan.changes, matched: total, next: plan.next_changes }, () => {
+    replace(count, `${changes.matched} of ${total} changes`);
     const groups = new Map();
-    for (const c of matches.slice(0, shown)) {
+    for (const c of changes.shown()) {
       if (!groups.has(c.category)) groups.set(c.category, []);
       groups.get(c.category).push(c);
     }
+    const filtered = search.value.trim() !== '' || category.value !== '';
     replace(list, [...groups].map(([cat, items]) => h('section', { class: 'plan-group cat-' + cat.toLowerCase() },
-      h('h3', {}, titles[cat] || cat, ' ', h('span', { class: 'muted' }, `(${matches.filter((x) => x.category === cat).length})`)),
+      h('h3', {}, titles[cat] || cat, ' ', h('span', { class: 'muted' }, filtered ? `(${items.length} shown)` : `(${s[counts[cat]]})`)),
       h('ul', { class: 'changes' }, items.map((c) => changeItem(c, graph))))));
-    if (matches.length > shown) {
-      list.append(h('button', { type: 'button', id: 'plan-more', onclick: () => { shown += pageSize; draw(); } },
-        `Show ${Math.min(pageSize, matches.length - shown)} more`));
-    }
-  };
+  }, (n) => replace(moreHolder, n > 0 ? h('button', { type: 'button', id: 'plan-more', onclick: () => changes.showMore() }, `Show ${n} more`) : null));
+  const rebuilt = indirectSection(plan, fetchPage, graph);
   const filter = () => {
-    const needle = search.value.trim().toLowerCase();
+    const needle = search.value.trim();
     const cat = category.value;
-    matches = changes.filter((c) => (!cat || c.category === cat) && (!needle || c.node.toLowerCase().includes(needle)));
-    shown = pageSize;
-    draw();
-    rebuilt.filter(cat ? null : needle);
+    changes.filter(needle, cat);
+    rebuilt.filter(needle, cat);
   };
   let pending = 0;
   search.addEventListener('input', () => {
@@ -56,12 +64,78 @@ export function planSection(plan) {
     pending = setTimeout(filter, 80);
   });
   category.addEventListener('change', filter);
-  draw();
+  changes.draw();
   return h('section', { class: 'card plan', 'aria-labelledby': 'plan-h' },
     h('h2', { id: 'plan-h' }, 'Plan'),
     h('p', { class: 'muted' }, `Against version ${plan.base_version}. Digest `, h('code', { id: 'plan-digest' }, plan.digest)),
     h('div', { class: 'filters' }, h('label', { for: 'plan-search' }, 'Search'), search, h('label', { for: 'plan-category' }, 'Category'), category),
-    count, list, rebuilt.el);
+    count, list, moreHolder, rebuilt.el);
+}
+
+// pager keeps the loaded part of one of the plan's lists under the current
+// filter: what is drawn (shown), the next page fetched ahead of "Show more", and
+// a new first page from the server when the filter changes. redraw draws what
+// is shown; moreButton(n) draws the button for n more (none when 0) alone, so a
+// page fetched ahead leaves the opened changes as they are.
+function pager(listName, fetchPage, first, redraw, moreButton) {
+  let items = first.items || [];
+  let next = first.next || 0;
+  let limit = pageSize;
+  let query = { q: '', category: '' };
+  let generation = 0;
+  let fetching = false;
+  const more = () => Math.max(0, Math.min(pageSize, items.length - limit));
+  const p = {
+    matched: first.matched,
+    shown: () => items.slice(0, limit),
+    draw: () => {
+      redraw();
+      moreButton(more());
+      ahead();
+    },
+    showMore: () => {
+      limit += pageSize;
+      p.draw();
+    },
+    filter: async (q, category) => {
+      const gen = ++generation;
+      query = { q, category };
+      const page = await fetchPage(params(listName, 0, query));
+      if (gen !== generation) return;
+      items = page[listName] || [];
+      next = page.next_offset || 0;
+      p.matched = page.matched;
+      limit = pageSize;
+      p.draw();
+    },
+  };
+  // ahead fetches the page after what is loaded while fewer than a page wait
+  // behind what is shown.
+  const ahead = async () => {
+    if (fetching || !next || items.length - limit >= pageSize) return;
+    const gen = generation;
+    fetching = true;
+    let page;
+    try {
+      page = await fetchPage(params(listName, next, query));
+    } finally {
+      fetching = false;
+    }
+    if (gen === generation) {
+      items = items.concat(page[listName] || []);
+      next = page.next_offset || 0;
+      moreButton(more());
+    }
+    ahead();
+  };
+  return p;
+}
+
+function params(list, offset, query) {
+  const q = new URLSearchParams({ list, offset: String(offset), limit: String(pageSize) });
+  if (query.q) q.set('q', query.q);
+  if (query.category) q.set('category', query.category);
+  return q.toString();
 }
 
 function changeItem(c, graph) {
@@ -88,6 +162,7 @@ function details(c, graph) {
   if (d.depends_on_removed) rows.push(['Depends on, removed', d.depends_on_removed.join(', ')]);
   if (d.metadata_keys_changed) rows.push(['Metadata keys changed', d.metadata_keys_changed.join(', ')]);
   if (d.fingerprint_changed && rows.length === 0) rows.push(['Fingerprint', 'changed']);
+  if (graph.trimmed.has(c.node)) rows.push(['Details', 'too large to send (over 2 MiB alone): left out']);
   const out = [h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))];
   if (c.impacted_count) {
     out.push(impactLine('Must rebuild downstream', c.impacted, c.impacted_count, c.impacted_count_exact,
@@ -113,10 +188,12 @@ function impactLine(label, names, total, exact, all) {
   const line = h('p', { class: 'impact-line' }, h('strong', {}, `${label} (${countText(total, exact)}): `), names.join(', '),
     !exact ? ' and more' : more > 0 ? ` and ${more} more` : '');
   if (more > 0 || !exact) {
-    line.append(' ', h('button', { type: 'button', class: 'link list-all', onclick: (e) => {
-      const found = all();
+    line.append(' ', h('button', { type: 'button', class: 'link list-all', onclick: async (e) => {
+      const button = e.target;
+      button.disabled = true;
+      const found = await all();
       const shown = found.slice(0, maxAllListed);
-      e.target.replaceWith(h('span', { class: 'all' }, h('strong', {}, `All ${found.length}: `), shown.join(', '),
+      button.replaceWith(h('span', { class: 'all' }, h('strong', {}, `All ${found.length}: `), shown.join(', '),
         found.length > shown.length ? ` and ${found.length - shown.length} more` : ''));
     } }, 'List all'));
   }
@@ -128,60 +205,72 @@ function countText(n, exact) {
 }
 
 // indirectSection lists the unchanged nodes that must be rebuilt, each with what
-// reaches it; filter(needle) shows those whose name contains needle (all when it
-// is empty, none when null: a category filter is on).
-function indirectSection(entries, graph) {
-  if (entries.length === 0) return { el: null, filter: () => {} };
+// reaches it; filter(needle, category) shows those whose name contains needle,
+// none when a category is chosen (they have none), and opens the list when a
+// search finds some.
+function indirectSection(plan, fetchPage, graph) {
+  const total = plan.summary.indirect;
+  if (!total) return { el: null, filter: () => {} };
   const title = h('summary', {});
   const count = h('p', { id: 'indirect-count', role: 'status' });
   const list = h('ul', { id: 'indirect-list', class: 'indirect-list' });
-  const el = h('details', { class: 'indirect', id: 'indirect' }, title, count, list);
-  replace(title, `${entries.length} unchanged nodes must be rebuilt (indirect impact)`);
-  let matches = entries;
-  let shown = pageSize;
-  const draw = () => {
-    replace(count, `${matches.length} of ${entries.length} unchanged nodes rebuilt`);
-    replace(list, matches.slice(0, shown).map((u) => h('li', { class: 'indirect-node' },
+  const moreHolder = h('div', { class: 'more' });
+  const el = h('details', { class: 'indirect', id: 'indirect' }, title, count, list, moreHolder);
+  replace(title, `${total} unchanged nodes must be rebuilt (indirect impact)`);
+  let searched = false;
+  const rebuilt = pager('indirect', fetchPage, { items: plan.indirect, matched: total, next: plan.next_indirect }, () => {
+    replace(count, `${rebuilt.matched} of ${total} unchanged nodes rebuilt`);
+    replace(list, rebuilt.shown().map((u) => h('li', { class: 'indirect-node' },
       h('span', { class: 'node' }, u.node), ' ', h('span', { class: 'kind muted' }, u.kind), ...upstreamLines(u, graph))));
-    if (matches.length > shown) {
-      list.append(h('li', {}, h('button', { type: 'button', id: 'indirect-more', onclick: () => { shown += pageSize; draw(); } },
-        `Show ${Math.min(pageSize, matches.length - shown)} more`)));
-    }
-  };
-  draw();
+    el.open = searched && rebuilt.matched > 0;
+  }, (n) => replace(moreHolder, n > 0 ? h('button', { type: 'button', id: 'indirect-more', onclick: () => rebuilt.showMore() },
+    `Show ${n} more`) : null));
+  rebuilt.draw();
   return {
     el,
-    filter(needle) {
-      matches = needle === null ? [] : entries.filter((u) => !needle || u.node.toLowerCase().includes(needle));
-      shown = pageSize;
-      el.open = Boolean(needle) && matches.length > 0;
-      draw();
+    filter(needle, category) {
+      searched = Boolean(needle);
+      rebuilt.filter(needle, category);
     },
   };
 }
 
 // impactGraph indexes the plan's via edges (each impacted node and the
-// dependencies its impact arrives through) to walk an impact in full.
-function impactGraph(plan) {
-  let via = null;
-  let below = null;
-  const breaking = new Set(plan.changes.filter((c) => c.category === 'BREAKING').map((c) => c.node));
-  const index = () => {
-    if (via) return;
-    via = new Map();
-    below = new Map();
-    for (const u of [...plan.changes, ...(plan.indirect || [])]) {
-      if (!u.via || u.via.length === 0) continue;
-      via.set(u.node, u.via);
-      for (const p of u.via) {
-        if (!below.has(p)) below.set(p, []);
-        below.get(p).push(u.node);
-      }
+// dependencies its impact arrives through) to walk an impact in full; the first
+// walk fetches every page of the plan, once.
+function impactGraph(fetchPage) {
+  let loading = null;
+  const all = async (list) => {
+    const out = [];
+    for (let offset = 0; ;) {
+      const q = new URLSearchParams({ list, offset: String(offset), limit: String(allPageSize) });
+      const page = await fetchPage(q.toString());
+      out.push(...(page[list] || []));
+      if (!page.next_offset) return out;
+      offset = page.next_offset;
     }
   };
-  const walk = (start, down) => {
-    index();
-    const next = down ? below : via;
+  const index = () => {
+    loading = loading || (async () => {
+      const [changes, indirect] = await Promise.all([all('changes'), all('indirect')]);
+      const via = new Map();
+      const below = new Map();
+      const breaking = new Set(changes.filter((c) => c.category === 'BREAKING').map((c) => c.node));
+      for (const u of [...changes, ...indirect]) {
+        if (!u.via || u.via.length === 0) continue;
+        via.set(u.node, u.via);
+        for (const p of u.via) {
+          if (!below.has(p)) below.set(p, []);
+          below.get(p).push(u.node);
+        }
+      }
+      return { via, below, breaking };
+    })();
+    return loading;
+  };
+  const walk = async (start, down) => {
+    const g = await index();
+    const next = down ? g.below : g.via;
     const seen = new Set([start]);
     const queue = [start];
     for (let k = 0; k < queue.length; k++) {
@@ -192,10 +281,13 @@ function impactGraph(plan) {
         }
       }
     }
-    return queue.slice(1).sort();
+    return { found: queue.slice(1).sort(), breaking: g.breaking };
   };
   return {
-    downstream: (node) => walk(node, true),
-    breakingUpstream: (node) => walk(node, false).filter((n) => breaking.has(n)),
+    downstream: async (node) => (await walk(node, true)).found,
+    breakingUpstream: async (node) => {
+      const { found, breaking } = await walk(node, false);
+      return found.filter((n) => breaking.has(n));
+    },
   };
 }

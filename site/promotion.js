@@ -18,7 +18,7 @@ export async function promotionView(ctx, id) {
     p.state === 'AWAITING_APPROVAL' ? approvalSection(ctx, view, status) : decidedSection(view),
     cancelSection(ctx, view, status),
     checksSection(view.release),
-    view.plan ? planSection(view.plan, ctx) : h('section', {}, h('h2', {}, 'Plan'), h('p', { class: 'empty' }, 'Not planned yet.')),
+    view.plan ? planSection(view.plan, (params) => api('GET', `/promotions/${encodeURIComponent(id)}/plan?${params}`)) : h('section', {}, h('h2', {}, 'Plan'), h('p', { class: 'empty' }, 'Not planned yet.')),
     smokeSection(p.smoke || []),
     timeline(p.events || []));
   if (!p.finished_at && p.state !== 'AWAITING_APPROVAL') {

@@ -122,6 +122,14 @@ func statusCommand() clientCommand {
 					return exitError, err
 				}
 				if *asJSON {
+					if v.Plan != nil {
+						// The view has the plan's first pages; print all of it.
+						whole, err := c.CompletePlan(ctx, args[0], v.Plan)
+						if err != nil {
+							return exitError, err
+						}
+						v.Plan.Changes, v.Plan.Indirect, v.Plan.NextChanges, v.Plan.NextIndirect = whole.Changes, whole.Indirect, 0, 0
+					}
 					return exitOK, printJSON(out, v)
 				}
 				printPromotion(out, v)

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,10 +121,56 @@ func (c *Client) Me(ctx context.Context) (policy.Identity, error) {
 	return me, c.do(ctx, "GET", "/api/me", nil, &me)
 }
 
-// PutRelease uploads a release as native JSON.
+// PutRelease uploads a release as native JSON, of any size the server takes:
+// it asks for an upload URL (POST /api/uploads), PUTs the bytes there (S3 in
+// AWS, ferry local itself locally; the URL is the credential) and has the
+// server ingest them (POST /api/releases {"upload_id"}).
 func (c *Client) PutRelease(ctx context.Context, releaseJSON []byte) (*wire.ReleaseHeader, error) {
+	var u wire.UploadView
+	if err := c.do(ctx, "POST", "/api/uploads", struct{}{}, &u); err != nil {
+		return nil, fmt.Errorf("asking for an upload URL: %w", err)
+	}
+	if err := c.upload(ctx, u, releaseJSON); err != nil {
+		return nil, err
+	}
 	var h wire.ReleaseHeader
-	return &h, c.do(ctx, "POST", "/api/releases", releaseJSON, &h)
+	return &h, c.do(ctx, "POST", "/api/releases", wire.IngestRequest{UploadID: u.UploadID}, &h)
+}
+
+// upload PUTs data to an upload URL, with no credential of the client's. A
+// URL without a host (ferry local listening for other machines, which cannot
+// know the name they reach it by) is on the server's.
+func (c *Client) upload(ctx context.Context, u wire.UploadView, data []byte) error {
+	base, err := url.Parse(c.Server + "/")
+	if err != nil {
+		return fmt.Errorf("the server's URL: %w", err)
+	}
+	target, err := base.Parse(u.URL)
+	if err != nil {
+		return fmt.Errorf("the server's upload URL: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target.String(), bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("the server's upload URL: %w", err)
+	}
+	resp, err := c.uploadHTTP().Do(req)
+	if err != nil {
+		return fmt.Errorf("uploading the release: %w", err)
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("uploading the release: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	}
+	return nil
+}
+
+// uploadHTTP is c.HTTP without its overall timeout, which a large upload on a
+// slow link would exceed; the upload URL's expiry and ctx bound it instead.
+func (c *Client) uploadHTTP() *http.Client {
+	h := *c.HTTP
+	h.Timeout = 0
+	return &h
 }
 
 // Start starts a promotion.
@@ -186,7 +233,8 @@ func (c *Client) History(ctx context.Context, name string, limit int, token stri
 }
 
 // Preview plans a stored release (or, with source, what that environment runs)
-// against what env runs now.
+// against what env runs now, fetching every page of it. Codes: conflict when
+// the environment moved while the pages were fetched.
 func (c *Client) Preview(ctx context.Context, env, releaseID, source string) (*plan.Plan, error) {
 	q := url.Values{}
 	if releaseID != "" {
@@ -195,8 +243,86 @@ func (c *Client) Preview(ctx context.Context, env, releaseID, source string) (*p
 	if source != "" {
 		q.Set("source", source)
 	}
-	var p plan.Plan
-	return &p, c.do(ctx, "GET", envPath(env, "/plan?"+q.Encode()), nil, &p)
+	path := envPath(env, "/plan?"+q.Encode())
+	var v wire.PlanView
+	if err := c.do(ctx, "GET", path, nil, &v); err != nil {
+		return nil, err
+	}
+	return c.wholePlan(ctx, &v, path+"&")
+}
+
+// PromotionPlan returns a promotion's whole plan, every page of it.
+// Codes: not_found before it is planned.
+func (c *Client) PromotionPlan(ctx context.Context, id string) (*plan.Plan, error) {
+	v, err := c.Promotion(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Plan == nil {
+		return nil, &fault.Error{Code: fault.NotFound, Message: "promotion " + id + " is not planned yet"}
+	}
+	return c.CompletePlan(ctx, id, v.Plan)
+}
+
+// CompletePlan fetches the pages of promotion id's plan that its view v lacks
+// and returns the whole plan. An entry the server trimmed (wire.PlanPage) comes
+// as the server sent it.
+func (c *Client) CompletePlan(ctx context.Context, id string, v *wire.PlanView) (*plan.Plan, error) {
+	return c.wholePlan(ctx, v, "/api/promotions/"+url.PathEscape(id)+"/plan?")
+}
+
+// PlanPage returns one page of a promotion's plan: list is "changes" or
+// "indirect"; q and category filter it as the server does.
+func (c *Client) PlanPage(ctx context.Context, id, list string, offset, limit int, q, category string) (*wire.PlanPage, error) {
+	return c.planPage(ctx, "/api/promotions/"+url.PathEscape(id)+"/plan?", list, offset, limit, q, category)
+}
+
+func (c *Client) planPage(ctx context.Context, prefix, list string, offset, limit int, q, category string) (*wire.PlanPage, error) {
+	v := url.Values{"list": {list}, "offset": {strconv.Itoa(offset)}}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if category != "" {
+		v.Set("category", category)
+	}
+	var p wire.PlanPage
+	return &p, c.do(ctx, "GET", prefix+v.Encode(), nil, &p)
+}
+
+// planPageLimit is how many entries the client asks for per page: the
+// server's most; its byte bound may answer fewer.
+const planPageLimit = 1000
+
+// wholePlan completes a plan view with the rest of its pages, fetched under
+// prefix, and returns the plan with its lists sorted by name, as plans are.
+func (c *Client) wholePlan(ctx context.Context, v *wire.PlanView, prefix string) (*plan.Plan, error) {
+	p := &plan.Plan{Target: v.Target, BaseVersion: v.BaseVersion, BaseRelease: v.BaseRelease, Release: v.Release,
+		Digest: v.Digest, Summary: v.Summary, Changes: v.Changes, Indirect: v.Indirect}
+	for next, list := v.NextChanges, "changes"; next > 0; {
+		page, err := c.planPage(ctx, prefix, list, next, planPageLimit, "", "")
+		if err != nil {
+			return nil, err
+		}
+		if page.Digest != v.Digest {
+			return nil, &fault.Error{Code: fault.Conflict, Message: "the plan changed while it was read: ask again"}
+		}
+		p.Changes, next = append(p.Changes, page.Changes...), page.NextOffset
+	}
+	for next, list := v.NextIndirect, "indirect"; next > 0; {
+		page, err := c.planPage(ctx, prefix, list, next, planPageLimit, "", "")
+		if err != nil {
+			return nil, err
+		}
+		if page.Digest != v.Digest {
+			return nil, &fault.Error{Code: fault.Conflict, Message: "the plan changed while it was read: ask again"}
+		}
+		p.Indirect, next = append(p.Indirect, page.Indirect...), page.NextOffset
+	}
+	slices.SortFunc(p.Changes, func(a, b plan.Change) int { return strings.Compare(a.Node, b.Node) })
+	return p, nil
 }
 
 // PutEnvironment creates an environment or sets its policy.

@@ -88,3 +88,45 @@ func TestServerErrors(t *testing.T) {
 		t.Errorf("a proxy's error page: %v", err)
 	}
 }
+
+// TestPutReleaseUploads: a release goes to the upload URL the server answers,
+// with no credential of the client's (a path alone is on the server), and is
+// then ingested by its upload id; a refused PUT says what the storage said.
+func TestPutReleaseUploads(t *testing.T) {
+	var put []byte
+	var putAuth string
+	refuse := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method + " " + r.URL.Path {
+		case "POST /api/uploads":
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"upload_id":"up-1","url":"/store/up-1?sig=abc","method":"PUT","expires":"2026-11-01T10:00:00Z"}`)
+		case "PUT /store/up-1":
+			if refuse {
+				http.Error(w, "the upload URL has expired", http.StatusForbidden)
+				return
+			}
+			put, _ = io.ReadAll(r.Body)
+			putAuth = r.Header.Get("Authorization") + r.URL.Query().Get("sig")
+		case "POST /api/releases":
+			body, _ := io.ReadAll(r.Body)
+			if string(body) != `{"upload_id":"up-1"}` {
+				t.Errorf("ingest body %s", body)
+			}
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id":"sha256:ab","checks":[],"node_count":1}`)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, r.URL)
+		}
+	}))
+	defer srv.Close()
+	c := New(srv.URL, "fy_secret")
+	h, err := c.PutRelease(context.Background(), []byte(`{"nodes":[]}`))
+	if err != nil || h.ID != "sha256:ab" || string(put) != `{"nodes":[]}` || putAuth != "abc" {
+		t.Fatalf("header %+v, put %q with %q: %v", h, put, putAuth, err)
+	}
+	refuse = true
+	if _, err := c.PutRelease(context.Background(), []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "403 Forbidden: the upload URL has expired") {
+		t.Errorf("a refused PUT: %v", err)
+	}
+}

@@ -51,6 +51,12 @@
 //     the same checks the operations make (MayDecide, MayCancel).
 //   - Inputs are Go values without JSON tags; the JSON contract of the HTTP API
 //     is internal/httpapi/wire, converted by httpapi.
+//   - Releases of any size the CLI accepts arrive through Blobs: NewUpload gives
+//     a presigned PUT URL valid for UploadTTL, the client PUTs the release's
+//     canonical JSON there, and IngestUpload parses, stores and deletes it. The
+//     API's own bodies stay small (API Gateway and Lambda cap them at 6 MB).
+//     An upload id is random, and an object is read once; the storage expires
+//     what is never ingested.
 //   - Promotion ids are Step Functions execution names: 1 to 80 characters from
 //     A-Z a-z 0-9 _ -. A client may choose one to make its start idempotent. No
 //     "." : AWS refuses execution names outside [A-Za-z0-9_-] when the state
@@ -96,8 +102,8 @@ type Notifier interface {
 	Send(ctx context.Context, url string, m notify.Message) error
 }
 
-// Service carries out the operations. Every field is required but PageURL and
-// Admins.
+// Service carries out the operations. Every field is required but PageURL,
+// Admins and Blobs.
 type Service struct {
 	Store store.Store
 	Now   func() time.Time
@@ -111,6 +117,8 @@ type Service struct {
 	PageURL string
 	// Admins may change environments and cancel any promotion.
 	Admins []string
+	// Blobs holds uploaded releases; nil when the server takes none.
+	Blobs Blobs
 }
 
 // IsAdmin reports whether who is an admin.

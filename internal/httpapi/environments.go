@@ -61,14 +61,24 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ policy.Identi
 }
 
 // previewPlan plans ?release_id= or ?source= against what the environment runs,
-// without starting a promotion.
+// without starting a promotion, and answers it with the first page of each
+// list; with ?list= it answers that page of the list instead (see
+// wire.PlanPage). A preview is computed again for each page: a client checks
+// that every page carries the same digest.
 func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
 	q := r.URL.Query()
+	pq, err := planQueryOf(r)
+	if err != nil {
+		return err
+	}
 	p, err := s.Control.Preview(r.Context(), r.PathValue("name"), q.Get("release_id"), q.Get("source"))
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, p)
+	if q.Has("list") {
+		return writeJSON(w, http.StatusOK, newPagedPlan(p).page(pq))
+	}
+	return writeJSON(w, http.StatusOK, planView(newPagedPlan(p)))
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {

@@ -14,6 +14,13 @@
 //     BodyTimeout (ReleaseBodyTimeout for releases) of the handler's start, else
 //     408 and the connection is closed. A release is read into one buffer of its
 //     declared length and dropped once parsed (see putRelease).
+//   - A release of any size goes through an upload (POST /api/uploads, a PUT
+//     to the presigned URL it answers, then POST /api/releases
+//     {"upload_id"}), since API Gateway and Lambda cap a request at 6 MB; a
+//     release in the body of POST /api/releases is still taken, up to
+//     MaxReleaseBody where the server is reached directly (ferry local).
+//   - A plan is answered a page at a time (planpages.go: the bound that keeps
+//     every response under Lambda's 6 MB).
 //   - Lists are paginated with limit and page_token; page_token is opaque. A
 //     state filter on an environment's promotions applies within each page, so a
 //     page may hold fewer than limit.
@@ -42,7 +49,6 @@ import (
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/identity"
-	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/store"
 )
@@ -75,7 +81,7 @@ type Server struct {
 	// DefaultReleaseBodyTimeout when 0).
 	BodyTimeout, ReleaseBodyTimeout time.Duration
 
-	planCache   *cache[string, *plan.Plan]
+	planCache   *cache[string, *pagedPlan]
 	headerCache *cache[string, wire.ReleaseHeader]
 }
 
@@ -84,7 +90,7 @@ const cacheSize = 256
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
-	s.planCache = newCache[string, *plan.Plan](cacheSize)
+	s.planCache = newCache[string, *pagedPlan](cacheSize)
 	s.headerCache = newCache[string, wire.ReleaseHeader](cacheSize)
 	mux := http.NewServeMux()
 	bodyTimeout, releaseTimeout := cmp.Or(s.BodyTimeout, DefaultBodyTimeout), cmp.Or(s.ReleaseBodyTimeout, DefaultReleaseBodyTimeout)
@@ -95,6 +101,7 @@ func (s *Server) Handler() http.Handler {
 	api("GET /api/promotions", s.listPromotions)
 	api("POST /api/promotions", s.startPromotion)
 	api("GET /api/promotions/{id}", s.getPromotion)
+	api("GET /api/promotions/{id}/plan", s.promotionPlan)
 	api("POST /api/promotions/{id}/approve", s.approve)
 	api("POST /api/promotions/{id}/reject", s.reject)
 	api("POST /api/promotions/{id}/cancel", s.cancel)
@@ -111,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 	api("POST /api/environments/{name}/unfreeze", s.unfreeze)
 	api("POST /api/environments/{name}/rollback", s.rollback)
 	mux.Handle("POST /api/releases", s.authenticated(s.putRelease, releaseTimeout))
+	api("POST /api/uploads", s.newUpload)
 	api("GET /api/releases/{id}", s.getRelease)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fault.Errorf(fault.NotFound, "no API route %s %s", r.Method, r.URL.Path))

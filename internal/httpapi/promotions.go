@@ -8,7 +8,6 @@ import (
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
-	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/release"
@@ -78,9 +77,11 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 		return err
 	}
 	if p.PlanDigest != "" {
-		if view.Plan, err = s.plan(ctx, p.PlanDigest); err != nil {
+		pp, err := s.plan(ctx, p.PlanDigest)
+		if err != nil {
 			return err
 		}
+		view.Plan = planView(pp)
 	}
 	return writeJSON(w, http.StatusOK, view)
 }
@@ -157,8 +158,9 @@ func (s *Server) releaseHeader(ctx context.Context, id string) (wire.ReleaseHead
 	return h, nil
 }
 
-// plan returns a stored plan; plans are immutable, so they are cached.
-func (s *Server) plan(ctx context.Context, digest string) (*plan.Plan, error) {
+// plan returns a stored plan ready to page; plans are immutable, so they are
+// cached.
+func (s *Server) plan(ctx context.Context, digest string) (*pagedPlan, error) {
 	if p, ok := s.planCache.get(digest); ok {
 		return p, nil
 	}
@@ -166,6 +168,7 @@ func (s *Server) plan(ctx context.Context, digest string) (*plan.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.planCache.put(digest, p)
-	return p, nil
+	pp := newPagedPlan(p)
+	s.planCache.put(digest, pp)
+	return pp, nil
 }

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,12 +24,21 @@ const (
 // Memory: the body is read once, into a buffer of its declared length, and is no
 // longer referenced once parsed, so while the store encodes the release the
 // handler holds the parsed release and not the body too.
+//
+// A body {"upload_id": ID} instead ingests the release uploaded as ID (see
+// newUpload).
 func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
-	rel, err := parseRelease(w, r)
+	data, err := readAll(w, r, MaxReleaseBody)
 	if err != nil {
 		return err
 	}
-	created, err := s.Control.PutRelease(r.Context(), rel)
+	var rel *release.Release
+	var created bool
+	if id, ok := uploadIDOf(data); ok {
+		rel, created, err = s.Control.IngestUpload(r.Context(), id)
+	} else if rel, err = parseRelease(data); err == nil {
+		created, err = s.Control.PutRelease(r.Context(), rel)
+	}
 	if err != nil {
 		return err
 	}
@@ -38,13 +49,37 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, _ policy.Ide
 	return writeJSON(w, code, headerOf(rel.ID(), rel))
 }
 
-// parseRelease reads and parses the release in r's body, of at most
-// MaxReleaseBody bytes and MaxReleaseNodes nodes. Codes: invalid.
-func parseRelease(w http.ResponseWriter, r *http.Request) (*release.Release, error) {
-	data, err := readAll(w, r, MaxReleaseBody)
-	if err != nil {
-		return nil, err
+// uploadIDOf returns the upload a body {"upload_id": ID} names, strictly that.
+func uploadIDOf(data []byte) (string, bool) {
+	if len(data) > 1024 {
+		return "", false
 	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var req wire.IngestRequest
+	if dec.Decode(&req) != nil || req.UploadID == "" || dec.More() {
+		return "", false
+	}
+	return req.UploadID, true
+}
+
+// newUpload answers where to PUT a release: a presigned URL, valid for
+// control.UploadTTL.
+func (s *Server) newUpload(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
+	var req struct{}
+	if err := decodeOptional(w, r, &req); err != nil {
+		return err
+	}
+	u, err := s.Control.NewUpload(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, wire.UploadView{UploadID: u.ID, URL: u.URL, Method: http.MethodPut, Expires: u.Expires})
+}
+
+// parseRelease parses the release in a body, of at most MaxReleaseNodes nodes.
+// Codes: invalid.
+func parseRelease(data []byte) (*release.Release, error) {
 	rel, err := release.ParseJSON("request body", data)
 	if err != nil {
 		return nil, fault.Errorf(fault.Invalid, "%v", err)

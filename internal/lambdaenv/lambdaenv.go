@@ -8,7 +8,9 @@
 // start when PAGE_URL is empty), STATE_MACHINE_ARN (the promotion state
 // machine, for the api and cleanup functions); for the api function also ADMINS
 // (comma-separated identities or group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the
-// JWT claims naming the caller and its groups).
+// JWT claims naming the caller and its groups) and UPLOAD_BUCKET (the S3 bucket
+// releases are uploaded to through presigned PUT URLs, since API Gateway and
+// Lambda cap a request at 6 MB).
 //
 // Page URL: the template cannot give the functions the HTTP API's URL in
 // PAGE_URL (the API names the api function, which names the state machine,
@@ -48,6 +50,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -58,6 +61,7 @@ import (
 	"github.com/ferrydev/ferry/internal/identity"
 	"github.com/ferrydev/ferry/internal/notify"
 	"github.com/ferrydev/ferry/internal/pipeline"
+	"github.com/ferrydev/ferry/internal/s3blob"
 	"github.com/ferrydev/ferry/site"
 )
 
@@ -73,12 +77,15 @@ type Config struct {
 	Admins           []string
 	SubjectClaim     string
 	GroupsClaim      string
+	// UploadBucket is the S3 bucket releases are uploaded to (api function).
+	UploadBucket string
 }
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv() (Config, error) {
 	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), PageURLParameter: os.Getenv("PAGE_URL_PARAMETER"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
-		SubjectClaim: os.Getenv("SUBJECT_CLAIM"), GroupsClaim: os.Getenv("GROUPS_CLAIM")}
+		SubjectClaim: os.Getenv("SUBJECT_CLAIM"), GroupsClaim: os.Getenv("GROUPS_CLAIM"),
+		UploadBucket: os.Getenv("UPLOAD_BUCKET")}
 	for _, a := range strings.Split(os.Getenv("ADMINS"), ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.Admins = append(cfg.Admins, a)
@@ -165,13 +172,17 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 	if cfg.StateMachineARN == "" {
 		return nil, errors.New("STATE_MACHINE_ARN is not set")
 	}
+	if cfg.UploadBucket == "" {
+		return nil, errors.New("UPLOAD_BUCKET is not set")
+	}
 	awsCfg, err := loadAWS(ctx, apiRetries())
 	if err != nil {
 		return nil, err
 	}
 	svc := &control.Service{Store: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table), Now: time.Now,
 		SFN: sfn.NewFromConfig(awsCfg), StateMachineARN: cfg.StateMachineARN, Notifier: notifier(awsCfg),
-		PageURL: pageURL(ctx, awsCfg, cfg, log), Admins: cfg.Admins}
+		PageURL: pageURL(ctx, awsCfg, cfg, log), Admins: cfg.Admins,
+		Blobs: s3blob.New(s3.NewFromConfig(awsCfg), cfg.UploadBucket)}
 	api := (&httpapi.Server{Control: svc, Auth: identity.Gateway{SubjectClaim: cfg.SubjectClaim, GroupsClaim: cfg.GroupsClaim},
 		Site: site.Handler(), Log: log}).Handler()
 	mux := http.NewServeMux()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,6 +36,7 @@ func TestAPIThroughAPIGateway(t *testing.T) {
 	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
 	t.Setenv("ADMINS", "group:platform, root@example.com")
 	t.Setenv("GROUPS_CLAIM", "cognito:groups")
+	t.Setenv("UPLOAD_BUCKET", "ferry-uploads-123")
 	cfg, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +59,20 @@ func TestAPIThroughAPIGateway(t *testing.T) {
 		{"no authorizer", "/api/me", nil, 401, `"code":"unauthorized"`},
 		{"the page", "/", nil, 200, "<title>Ferry</title>"},
 	}
+	// A release upload is a presigned PUT to the bucket, made without a call to AWS.
+	t.Run("an upload URL", func(t *testing.T) {
+		resp, err := adapter.ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/ci/api/uploads",
+			RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				IAM: &events.APIGatewayV2HTTPRequestContextAuthorizerIAMDescription{UserARN: "arn:aws:sts::123456789012:assumed-role/ci/run"}},
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/ci/api/uploads"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 201 || !strings.Contains(resp.Body, `"url":"https://ferry-uploads-123.s3.us-east-1.amazonaws.com/uploads/up-`) ||
+			!strings.Contains(resp.Body, "X-Amz-Signature=") || !regexp.MustCompile(`X-Amz-Expires=(899|900)\b`).MatchString(resp.Body) {
+			t.Errorf("%d %s", resp.StatusCode, resp.Body)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, err := adapter.ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: tt.path,

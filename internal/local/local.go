@@ -13,7 +13,14 @@
 // or the address it was told to listen on (DNS rebinding), and it listens on a
 // non-loopback address only when Config.AllowRemote says so.
 //
-// It also runs the cleanup (expired environments, stale locks) on a schedule.
+// It also runs the cleanup (expired environments, stale locks) on a schedule,
+// which also removes uploads older than a day, as the bucket's expiry rule does
+// in AWS.
+//
+// Releases are uploaded as in AWS: POST /api/uploads answers a presigned URL,
+// here ferry local's own PUT /uploads/{id} (package blobdir), signed with a key
+// derived from the data directory's credentials and kept in the data
+// directory's uploads/ until ingested.
 //
 // The listener bounds the size of request headers and how long a request may take
 // to arrive and a connection may idle (server.go); the API adds its own bounds on
@@ -46,6 +53,7 @@ import (
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
+	"github.com/ferrydev/ferry/internal/blobdir"
 	"github.com/ferrydev/ferry/internal/boltstore"
 	"github.com/ferrydev/ferry/internal/control"
 	"github.com/ferrydev/ferry/internal/datadir"
@@ -120,6 +128,9 @@ type System struct {
 	SFNCredentials Credentials
 	// Remote says the listener is on an address other machines may reach.
 	Remote bool
+	// Uploads holds releases uploaded to presigned URLs, in the data
+	// directory's uploads/ (see UploadsDir).
+	Uploads *blobdir.Store
 
 	dir      *datadir.Dir
 	journal  *boltjournal.Journal
@@ -164,13 +175,14 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		sfnClient = cfg.seams.sfn(sfnClient)
 	}
 	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: sfnClient,
-		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins}
+		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins, Blobs: s.Uploads}
 	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
 	signed := (&sigv4.Verifier{Service: "states", Keys: map[string]string{s.SFNCredentials.AccessKeyID: s.SFNCredentials.SecretAccessKey}}).
 		Handler(s.Emulator.Handler())
 	mux := http.NewServeMux()
 	mux.Handle("POST /sfn", signed)
 	mux.Handle("POST /sfn/{$}", signed)
+	mux.Handle(blobdir.Prefix, s.Uploads.Handler())
 	mux.Handle("/", api.Handler())
 	s.server = newServer(newHostGuard(cfg.Addr).handler(mux))
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -242,6 +254,15 @@ func (s *System) build(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
 	s.URL = "http://" + dialable(s.listener.Addr(), cfg.Addr)
+	uploadBase := s.URL
+	if s.Remote {
+		// Other machines reach it by a name it does not know: the URL is a path
+		// on the server the client called.
+		uploadBase = ""
+	}
+	if s.Uploads, err = openUploads(s.dir.Path, uploadBase, s.SFNCredentials, cfg.Now); err != nil {
+		return err
+	}
 	s.SFNEndpoint = s.URL + "/sfn"
 	s.Pipeline = pipeline.New(s.Store, cfg.Now, s.URL)
 	steps := s.Pipeline.Handlers(cfg.Log)
@@ -305,6 +326,9 @@ func (s *System) cleanupEvery(ctx context.Context, every time.Duration, log *slo
 		case <-t.C:
 			report, err := s.Control.Cleanup(ctx, s.Pipeline)
 			pipeline.LogCleanup(ctx, log, report, err)
+			if err := s.Uploads.Sweep(uploadExpiry); err != nil {
+				log.WarnContext(ctx, "removing old uploads", "error", err)
+			}
 		}
 	}
 }

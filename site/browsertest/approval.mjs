@@ -301,6 +301,10 @@ const scenarios = {
     await until('the plan', async () => (await api('ana', 'GET', '/promotions/' + p.id)).promotion.state === 'AWAITING_APPROVAL');
     const { page, context, problems } = await open();
     await signIn(page, 'ana');
+    // The plan comes a page at a time: the view has the first, the rest and the
+    // search are asked of the server.
+    const planRequests = [];
+    page.on('request', (r) => { if (r.url().includes(`/api/promotions/${p.id}/plan?`)) planRequests.push(new URL(r.url()).searchParams); });
     const t0 = Date.now();
     await page.goto(`${base}/#/promotions/${p.id}`);
     await page.locator('#plan-count').getByText('5000 of 5000 changes').waitFor();
@@ -312,6 +316,8 @@ const scenarios = {
     await page.fill('#plan-search', 'node_4321');
     await page.locator('#plan-count').getByText('1 of 5000 changes').waitFor();
     const searched = Date.now() - t1;
+    assert.ok(planRequests.some((q) => q.get('list') === 'changes' && q.get('offset') === '200'), 'the next page is fetched');
+    assert.ok(planRequests.some((q) => q.get('q') === 'node_4321' && q.get('offset') === '0'), 'the search is the server\'s');
     await page.locator('.change summary').first().click();
     await page.getByText('model → view').waitFor();
     await shot(page, '12-large-plan');

@@ -55,3 +55,9 @@ type RollbackRequest struct {
 	// when 0.
 	ToVersion int64 `json:"to_version,omitempty"`
 }
+
+// IngestRequest is the body of POST /api/releases that names an upload
+// (POST /api/uploads) instead of carrying the release.
+type IngestRequest struct {
+	UploadID string `json:"upload_id"`
+}

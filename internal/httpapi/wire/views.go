@@ -36,8 +36,9 @@ type PromotionList struct {
 type PromotionView struct {
 	Promotion *promotion.Promotion `json:"promotion"`
 	Release   ReleaseHeader        `json:"release"`
-	// Plan is nil until the promotion is planned.
-	Plan     *plan.Plan   `json:"plan"`
+	// Plan is nil until the promotion is planned; it holds the first page of
+	// the plan's lists.
+	Plan     *PlanView    `json:"plan"`
 	Approval ApprovalView `json:"approval"`
 	// MayCancel says whether the caller may cancel the promotion now;
 	// CancelBlocked says why not.
@@ -107,4 +108,58 @@ type EnvironmentView struct {
 type HistoryPage struct {
 	History       []environment.VersionEntry `json:"history"`
 	NextPageToken string                     `json:"next_page_token,omitempty"`
+}
+
+// UploadView answers POST /api/uploads: PUT the release's JSON to URL (no other
+// header needed) before Expires, then POST /api/releases {"upload_id"}.
+type UploadView struct {
+	UploadID string    `json:"upload_id"`
+	URL      string    `json:"url"`
+	Method   string    `json:"method"`
+	Expires  time.Time `json:"expires"`
+}
+
+// PlanView is a plan with the first page of each of its lists (in
+// GET /api/promotions/{id} and GET /api/environments/{name}/plan); the rest
+// comes a page at a time from the plan's paging route. Changes come in review
+// order: category (breaking first), widest impact, name. Indirect comes by name.
+type PlanView struct {
+	Target      string       `json:"target"`
+	BaseVersion int64        `json:"base_version"`
+	BaseRelease string       `json:"base_release"`
+	Release     string       `json:"release"`
+	Digest      string       `json:"digest"`
+	Summary     plan.Summary `json:"summary"`
+	// Changes and Indirect are the first page of each list.
+	Changes  []plan.Change       `json:"changes"`
+	Indirect []plan.IndirectNode `json:"indirect"`
+	// NextChanges and NextIndirect are the offsets to page on from; 0 when
+	// the list is whole.
+	NextChanges  int `json:"next_changes,omitempty"`
+	NextIndirect int `json:"next_indirect,omitempty"`
+	// Trimmed names the entries above sent without their details, each alone
+	// larger than a page may be (see PlanPage).
+	Trimmed []string `json:"trimmed,omitempty"`
+}
+
+// PlanPage is one page of a plan's changes or indirect nodes
+// (GET /api/promotions/{id}/plan, GET /api/environments/{name}/plan?list=),
+// of the entries whose node name contains q (case-insensitive) and, for
+// changes, whose category is category. A page holds at most limit entries and
+// at most a fixed number of bytes of them; an entry alone larger than that is
+// sent with its details and via left out and its name in Trimmed.
+type PlanPage struct {
+	// Digest is the plan's: pages of one plan carry the same.
+	Digest string `json:"digest"`
+	// List is "changes" or "indirect".
+	List string `json:"list"`
+	// Total counts the list's entries; Matched those that match the filters.
+	Total   int `json:"total"`
+	Matched int `json:"matched"`
+	// Changes or Indirect, by List, is the page; left out when empty.
+	Changes  []plan.Change       `json:"changes,omitempty"`
+	Indirect []plan.IndirectNode `json:"indirect,omitempty"`
+	// NextOffset is the offset of the next page; 0 after the last.
+	NextOffset int      `json:"next_offset,omitempty"`
+	Trimmed    []string `json:"trimmed,omitempty"`
 }

@@ -40,6 +40,12 @@ func TestFieldNames(t *testing.T) {
 		{"lists", PromotionList{NextPageToken: "t"}, `{"promotions":null,"next_page_token":"t"}`},
 		{"environment view", EnvironmentView{}, `{"environment":null,"history":null,"promotions":null}`},
 		{"history", HistoryPage{}, `{"history":null}`},
+		{"upload", UploadView{UploadID: "up-1", URL: "https://b/uploads/up-1", Method: "PUT", Expires: at},
+			`{"upload_id":"up-1","url":"https://b/uploads/up-1","method":"PUT","expires":"2026-11-01T10:00:00Z"}`},
+		{"ingest", IngestRequest{UploadID: "up-1"}, `{"upload_id":"up-1"}`},
+		{"plan view", PlanView{NextChanges: 200}, `"changes":null,"indirect":null,"next_changes":200`},
+		{"plan page", PlanPage{Digest: "sha256:ab", List: "indirect", Total: 3, Matched: 1, Trimmed: []string{"wide"}},
+			`{"digest":"sha256:ab","list":"indirect","total":3,"matched":1,"trimmed":["wide"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
