@@ -2,8 +2,8 @@ package local
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	ferry "github.com/ferrydev/ferry"
@@ -57,7 +57,7 @@ func Seed(ctx context.Context, s *System) error {
 		}
 	}
 	for _, env := range []string{"dev", "staging"} {
-		if err := s.Promote(ctx, "demo-v1-4-0-"+env, env, v2.ID(), "demo", promotion.ViaCLI); err != nil {
+		if err := s.Promote(ctx, demoID(v2, env), env, v2.ID(), "demo", promotion.ViaCLI); err != nil {
 			return err
 		}
 		s.Emulator.Settle()
@@ -73,10 +73,16 @@ func exampleRelease(path string) (*release.Release, error) {
 	return release.Parse(path, data)
 }
 
+// demoID names the demo's promotion of r into env: demo-v1-4-0-staging (a
+// promotion id has no dots).
+func demoID(r *release.Release, env string) string {
+	return "demo-" + strings.ReplaceAll(r.Name, ".", "-") + "-" + env
+}
+
 // seedDeployment records that env runs r since a week, every node built in dev.
 func seedDeployment(ctx context.Context, st store.Store, env string, r *release.Release, now time.Time) error {
 	at := now.Add(-7 * 24 * time.Hour)
-	id := fmt.Sprintf("demo-%s-%s", r.Name, env)
+	id := demoID(r, env)
 	p := &promotion.Promotion{ID: id, Target: env, ReleaseID: r.ID(), RequestedBy: "demo", Via: promotion.ViaCLI,
 		State: promotion.Applying, CreatedAt: at, UpdatedAt: at}
 	if err := st.CreatePromotion(ctx, p); err != nil {
