@@ -100,11 +100,7 @@ func (s *Service) answer(ctx context.Context, p *promotion.Promotion) error {
 			Error: aws.String(pipeline.RejectedError), Cause: aws.String(cause)})
 		return err
 	case promotion.ClosedApproved:
-		var names []string
-		for _, a := range p.Counted() {
-			names = append(names, a.Identity)
-		}
-		output, err := json.Marshal(map[string]any{"approved_by": names})
+		output, err := json.Marshal(map[string]any{"approved_by": p.CountedApprovers()})
 		if err != nil {
 			return err
 		}

@@ -93,10 +93,7 @@ func switchReason(p *promotion.Promotion) string {
 // its quorum, and no one else. A promotion whose gate was automatic counts no
 // approvals, and is credited to its requester.
 func approvers(p *promotion.Promotion) string {
-	var names []string
-	for _, a := range p.Counted() {
-		names = append(names, a.Identity)
-	}
+	names := p.CountedApprovers()
 	if len(names) == 0 {
 		return p.RequestedBy
 	}

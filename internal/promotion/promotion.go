@@ -209,6 +209,16 @@ func (p *Promotion) Counted() []Approval {
 	return out
 }
 
+// CountedApprovers names who made the counted approvals, in the order they
+// decided: whom the history and the task's answer credit.
+func (p *Promotion) CountedApprovers() []string {
+	var names []string
+	for _, a := range p.Counted() {
+		names = append(names, a.Identity)
+	}
+	return names
+}
+
 // QuorumReached reports whether the counted approvals meet the snapshot's
 // min_approvals.
 func (p *Promotion) QuorumReached() bool {

@@ -150,11 +150,7 @@ func ExpiredError(p *promotion.Promotion) error {
 func closure(p *promotion.Promotion) string {
 	s := p.Closed.String()
 	if p.Closed.How == promotion.ClosedApproved {
-		var names []string
-		for _, a := range p.Counted() {
-			names = append(names, a.Identity)
-		}
-		s += " (approved by " + strings.Join(names, ", ") + ")"
+		s += " (approved by " + strings.Join(p.CountedApprovers(), ", ") + ")"
 	}
 	return s
 }
