@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,16 +33,26 @@ func (pl *Pipeline) approval(ctx context.Context, in Input) error {
 	if p.ApprovalExpiresAt != nil { // a retry: the wait started then
 		expires = *p.ApprovalExpiresAt
 	}
-	if p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
-		if p.State.Final() { // cancelled while it was being planned
+	answered := errors.New("decided already; the decision's answer is owed to this very task")
+	p, err = pl.update(ctx, p.ID, func(p *promotion.Promotion) error {
+		switch {
+		case p.State.Final(): // cancelled while it was being planned
 			return &StepFailed{Msg: fmt.Sprintf("promotion %s is %s: it waits for nobody", p.ID, p.State)}
-		}
-		if p.Closed != nil { // decided already: a retry must not wait again
+		case p.Closed != nil && p.TaskToken == in.TaskToken:
+			// The same call again (a retry, or a restart that re-runs it) after
+			// the decision closed: the task waits for the answer the decision
+			// gives, which its decider or control.AnswerClosed sends.
+			return answered
+		case p.Closed != nil: // decided already: another task must not wait
 			return &StepFailed{Msg: fmt.Sprintf("the decision on promotion %s is closed: %s", p.ID, p.Closed)}
 		}
 		p.State, p.TaskToken, p.ApprovalExpiresAt = promotion.AwaitingApproval, in.TaskToken, &expires
 		return nil
-	}); err != nil {
+	})
+	switch {
+	case errors.Is(err, answered):
+		return nil
+	case err != nil:
 		return err
 	}
 	if err := pl.event(ctx, p.ID, promotion.EventApprovalRequested, "ferry", "waiting for %d approval(s) from %s until %s",

@@ -41,3 +41,29 @@ func TestApprovalKeepsTheTokenSecret(t *testing.T) {
 	}
 	wantError(t, h.pl.Approval(ctx, Input{PromotionID: id}), "StepFailed", "no task token")
 }
+
+// TestApprovalRunAgainAfterTheDecision: the same call run again (a retry, or a
+// restart that re-runs it) once the decision has closed waits for the answer the
+// decision owes that task; another task is refused.
+func TestApprovalRunAgainAfterTheDecision(t *testing.T) {
+	h := newHarness(t)
+	h.env("prod", policy.Policy{Approvers: []string{"ana"}, ApprovalTimeout: policy.Duration(time.Hour)})
+	id := h.promotion("prod", h.rel("v1", "", nil, "a=model"), promotion.ViaCI, "")
+	_, err := h.pl.Plan(ctx, Input{PromotionID: id})
+	h.must(err)
+	h.must(h.pl.Approval(ctx, Input{PromotionID: id, TaskToken: "token-1"}))
+	_, err = h.store.RecordDecision(ctx, id, promotion.Approval{Identity: "ana", As: "ana", Decision: promotion.Approve,
+		PlanDigest: h.get(id).PlanDigest, At: h.now})
+	h.must(err)
+	if h.get(id).Closed == nil {
+		t.Fatal("the quorum did not close the decision")
+	}
+	sent := len(h.messages)
+	if err := h.pl.Approval(ctx, Input{PromotionID: id, TaskToken: "token-1"}); err != nil {
+		t.Errorf("the same task again: %v", err)
+	}
+	if p := h.get(id); p.TaskToken != "token-1" || len(h.messages) != sent {
+		t.Errorf("the same task again changed the token or notified: %v, %d notifications", p.TaskToken == "token-1", len(h.messages)-sent)
+	}
+	wantError(t, h.pl.Approval(ctx, Input{PromotionID: id, TaskToken: "token-2"}), "StepFailed", "closed")
+}
