@@ -25,8 +25,11 @@
 //     state filter on an environment's promotions applies within each page, so a
 //     page may hold fewer than limit.
 //   - Immutable records (plans, release headers) are cached in memory, bounded.
-//   - Every response carries a strict Content-Security-Policy and no-sniff; API
-//     responses are not cached.
+//   - Every response carries a strict Content-Security-Policy and no-sniff. A
+//     GET's answer carries an ETag and is answered 304 when the client has it
+//     already, gzipped when large (conditional.go); API answers are private,
+//     revalidated on every use (no-cache) and vary by Authorization, errors and
+//     changes are not stored at all.
 //   - A promotion's task token is never part of a response: the promotion's JSON
 //     form has no field for it.
 //   - An environment or policy is answered as the caller may see it: control
@@ -95,7 +98,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	bodyTimeout, releaseTimeout := cmp.Or(s.BodyTimeout, DefaultBodyTimeout), cmp.Or(s.ReleaseBodyTimeout, DefaultReleaseBodyTimeout)
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
-		mux.Handle(pattern, s.authenticated(h, bodyTimeout))
+		mux.Handle(pattern, conditional(s.authenticated(h, bodyTimeout), "private, no-cache"))
 	}
 	api("GET /api/me", s.me)
 	api("GET /api/promotions", s.listPromotions)
@@ -124,7 +127,7 @@ func (s *Server) Handler() http.Handler {
 		s.writeError(w, r, fault.Errorf(fault.NotFound, "no API route %s %s", r.Method, r.URL.Path))
 	})
 	if s.Site != nil {
-		mux.Handle("/", readOnly(s.Site))
+		mux.Handle("/", readOnly(conditional(s.Site, "no-cache")))
 	}
 	return secured(mux)
 }
@@ -158,6 +161,7 @@ func secured(next http.Handler) http.Handler {
 func (s *Server) authenticated(h func(http.ResponseWriter, *http.Request, policy.Identity) error, bodyTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Vary", "Authorization")
 		timedBody(w, r, bodyTimeout)
 		who, err := s.Auth.Identify(r)
 		if err == nil {

@@ -1,93 +1,9 @@
-// Browser tests of the approval page, run by site/browser_test.go against
-// `ferry local --demo` in Debian's chromium through playwright-core.
-//
-// Environment: FERRY_URL, FERRY_TOKENS (JSON: user → token), CHROMIUM (the
-// browser), PLAYWRIGHT (playwright-core's index.mjs), SCREENSHOTS (a directory).
-// Every scenario fails on a dialog (alert, confirm), an uncaught error or a
-// console error other than the HTTP statuses the scenario expects.
-import { pathToFileURL } from 'node:url';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// The approval flow in the browser: sign-in, plan review, decisions, hostile
+// data, expiry, large plans and the environments on a phone.
 import assert from 'node:assert/strict';
+import { base, tokens, api, until, open, signIn, shot, stateOf, waitForState } from './lib.mjs';
 
-const { chromium } = await import(pathToFileURL(process.env.PLAYWRIGHT).href);
-const base = process.env.FERRY_URL;
-const tokens = JSON.parse(process.env.FERRY_TOKENS);
-const shots = process.env.SCREENSHOTS;
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic'],
-});
-
-// api calls Ferry's API as user, for setting scenarios up.
-async function api(user, method, path, body) {
-  const res = await fetch(base + '/api' + path, {
-    method,
-    headers: { Authorization: 'Bearer ' + tokens[user], 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
-}
-
-// until polls fn until it returns a truthy value.
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-// open starts a page with the watchers every scenario needs.
-async function open(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  context.setDefaultTimeout(10000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('dialog', (d) => { problems.push(`a ${d.type()} dialog opened: ${d.message()}`); d.dismiss(); });
-  page.on('pageerror', (e) => problems.push('uncaught error: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/Failed to load resource: the server responded with a status of (400|401|403|409|410)/.test(m.text())) return;
-    problems.push('console error: ' + m.text());
-  });
-  page.on('request', (r) => { if (!r.url().startsWith(base)) problems.push('third-party request: ' + r.url()); });
-  return { page, context, problems };
-}
-
-async function signIn(page, user) {
-  await page.goto(base + '/');
-  await page.fill('#token', tokens[user]);
-  await page.press('#token', 'Enter');
-  await page.getByText('Signed in as ' + user, { exact: false }).waitFor();
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
-}
-
-// stateOf reads the promotion's state badge.
-async function stateOf(page) {
-  return (await page.locator('h1 .badge').textContent()).trim();
-}
-
-async function waitForState(page, state) {
-  await until(`state ${state}`, async () => {
-    await page.reload();
-    await page.locator('h1 .badge').waitFor();
-    return (await stateOf(page)) === state;
-  });
-}
-
-const scenarios = {
+export const scenarios = {
   async 'sign in, review the plan, approve, see it succeed'() {
     const { page, context, problems } = await open();
     const res = await page.goto(base + '/');
@@ -387,16 +303,3 @@ const scenarios = {
   },
 };
 
-let failed = 0;
-for (const [name, run] of Object.entries(scenarios)) {
-  const start = Date.now();
-  try {
-    await run();
-    console.log(`ok   ${name} (${Date.now() - start} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.stack || e}`);
-  }
-}
-await browser.close();
-process.exit(failed ? 1 : 0);
