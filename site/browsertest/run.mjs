@@ -5,7 +5,7 @@
 // tell a scenario that did not run from one that passed.
 import { browser } from './lib.mjs';
 
-const all = ['approval.mjs'];
+const all = ['approval.mjs', 'oidc.mjs', 'promotion.mjs', 'plan.mjs', 'board.mjs', 'details.mjs'];
 // FERRY_SCENARIOS=plan.mjs,board.mjs runs some modules only (while working on them).
 const only = (process.env.FERRY_SCENARIOS || '').split(',').filter(Boolean);
 const modules = only.length ? all.filter((m) => only.includes(m)) : all;

@@ -1,0 +1,2 @@
+// Browser scenarios: board (filled in by its owner).
+export const scenarios = {};

@@ -1,0 +1,2 @@
+// Browser scenarios: details (filled in by its owner).
+export const scenarios = {};

@@ -1,0 +1,2 @@
+// Browser scenarios: oidc (filled in by its owner).
+export const scenarios = {};

@@ -1,0 +1,2 @@
+// Browser scenarios: plan (filled in by its owner).
+export const scenarios = {};

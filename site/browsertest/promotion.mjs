@@ -1,0 +1,2 @@
+// Browser scenarios: promotion (filled in by its owner).
+export const scenarios = {};
