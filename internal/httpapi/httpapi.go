@@ -52,6 +52,7 @@ import (
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/identity"
+	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/store"
 )
@@ -86,6 +87,7 @@ type Server struct {
 
 	planCache   *cache[string, *pagedPlan]
 	headerCache *cache[string, wire.ReleaseHeader]
+	driftCache  *cache[driftKey, plan.Summary]
 }
 
 // cacheSize bounds each cache of immutable records.
@@ -95,6 +97,7 @@ const cacheSize = 256
 func (s *Server) Handler() http.Handler {
 	s.planCache = newCache[string, *pagedPlan](cacheSize)
 	s.headerCache = newCache[string, wire.ReleaseHeader](cacheSize)
+	s.driftCache = newCache[driftKey, plan.Summary](cacheSize)
 	mux := http.NewServeMux()
 	bodyTimeout, releaseTimeout := cmp.Or(s.BodyTimeout, DefaultBodyTimeout), cmp.Or(s.ReleaseBodyTimeout, DefaultReleaseBodyTimeout)
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
@@ -108,6 +111,7 @@ func (s *Server) Handler() http.Handler {
 	api("POST /api/promotions/{id}/approve", s.approve)
 	api("POST /api/promotions/{id}/reject", s.reject)
 	api("POST /api/promotions/{id}/cancel", s.cancel)
+	api("GET /api/board", s.board)
 	api("GET /api/environments", s.listEnvironments)
 	api("GET /api/environments/{name}", s.getEnvironment)
 	api("PUT /api/environments/{name}", s.putEnvironment)
