@@ -30,8 +30,8 @@ type placed struct {
 // environment without an upstream, or whose upstream is missing, or the member
 // with the smallest name of a cycle of upstreams), heads by name; within a
 // pipeline each environment comes after its upstream, depth first, siblings by
-// name. Every environment is placed exactly once, whatever the upstreams say,
-// and the work is linear in the number of environments.
+// name, ephemeral ones last. Every environment is placed exactly once whatever
+// the upstreams say, each visited once after a sort by name.
 func pipelines(envs []*environment.Environment) [][]placed {
 	byName := make(map[string]*environment.Environment, len(envs))
 	for _, e := range envs {
@@ -44,7 +44,16 @@ func pipelines(envs []*environment.Environment) [][]placed {
 		}
 	}
 	for _, ds := range downstream {
-		slices.SortFunc(ds, byEnvName)
+		slices.SortFunc(ds, func(a, b *environment.Environment) int {
+			switch {
+			case a.Ephemeral == b.Ephemeral:
+			case a.Ephemeral: // previews after the lasting ones
+				return 1
+			default:
+				return -1
+			}
+			return byEnvName(a, b)
+		})
 	}
 	sorted := slices.SortedFunc(slices.Values(envs), byEnvName)
 	seen := make(map[string]bool, len(envs))

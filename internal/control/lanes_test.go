@@ -16,6 +16,7 @@ func TestPipelines(t *testing.T) {
 	} {
 		envs = append(envs, &environment.Environment{Name: pair[0], Policy: policy.Policy{Upstream: pair[1]}})
 	}
+	envs = append(envs, &environment.Environment{Name: "pr-1", Policy: policy.Policy{Upstream: "dev"}, Ephemeral: true})
 	var got [][]string
 	for _, pipe := range pipelines(envs) {
 		var names []string
@@ -24,7 +25,7 @@ func TestPipelines(t *testing.T) {
 		}
 		got = append(got, names)
 	}
-	want := [][]string{{"alone/0"}, {"dev/0", "staging/1", "perf/2", "prod/2"}, {"pr-9/0missing"},
+	want := [][]string{{"alone/0"}, {"dev/0", "staging/1", "perf/2", "prod/2", "pr-1/1"}, {"pr-9/0missing"},
 		{"self/0cycle"}, {"x/0cycle", "z/1", "w/2", "y/2"}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("pipelines\n%v\nwant\n%v", got, want)
