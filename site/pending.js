@@ -53,7 +53,7 @@ function pendingRow(p) {
     ['You', st.may_decide ? h('strong', { class: 'may-decide' }, 'You may decide')
       : h('span', { class: 'may-not', title: st.why_not_detail || '' }, `Not you: ${st.why_not}`)],
     ['Still needed', needed(st)],
-    ['Changes', s.breaking ? h('span', { class: 'count-breaking' }, `${s.breaking} breaking`) : null, s.breaking ? ' of ' : '', `${changes}`],
+    ['Changes', s.breaking ? [h('span', { class: 'count-breaking' }, `${s.breaking} breaking`), ` of ${changes}`] : `${changes}, none breaking`],
     ['Time left', p.approval_expires_at
       ? [st.expires_soon ? h('strong', { class: 'expires-soon' }, 'Expires soon: ') : null, left(p), h('div', { class: 'muted' }, 'at ', time(p.approval_expires_at))]
       : '–'],
