@@ -60,7 +60,7 @@ function pipelineSection(p) {
 
 function lane(l) {
   return h('li', { class: 'lane' + (l.freeze ? ' frozen' : '') + (l.waiting.length ? ' busy' : '') },
-    l.drift ? drift(l.drift) : null,
+    l.drift ? drift(l.drift, l.name) : null,
     upstreamProblem(l),
     h('h3', { class: 'lane-head' },
       h('a', { href: route('environments', l.name) }, l.name),
@@ -107,7 +107,7 @@ function upstreamProblem(l) {
 }
 
 // drift says what promoting the upstream's release into the lane would change.
-function drift(d) {
+function drift(d, lane) {
   const what = `from ${d.from}` + (d.release_name ? ` (${d.release_name})` : '');
   switch (d.state) {
     case 'in_sync':
@@ -116,6 +116,9 @@ function drift(d) {
       return h('p', { class: 'drift muted' }, `${d.from} runs nothing yet`);
     case 'not_computed':
       return h('p', { class: 'drift muted' }, `Drift ${what}: not computed yet`);
+    case 'too_large':
+      return h('p', { class: 'drift muted' }, `Drift ${what}: ${d.nodes.toLocaleString('en')} nodes, too many to compare here; preview it with `,
+        h('code', {}, `ferry plan --env ${lane} --source ${d.from}`));
   }
   const s = d.summary;
   const counts = [['breaking', s.breaking], ['removed', s.removed], ['changed', s.non_breaking + s.metadata], ['added', s.added]]

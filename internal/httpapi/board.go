@@ -11,12 +11,20 @@ import (
 	"github.com/ferrydev/ferry/internal/policy"
 )
 
-// driftsPerRead bounds the plans one board read computes: a drift not cached
-// yet beyond it is answered "not_computed", and the next read computes it.
-// A plan costs what a preview costs (reading both releases and planning them);
-// a pair of releases always gives the same drift, so drifts are cached by pair
-// and a board that polls computes each once.
-const driftsPerRead = 4
+// The board's bound on plans. A drift costs what a plan preview costs: reading
+// both releases and planning them, about 0.6 s at 10,000 nodes and 10 s at
+// 100,000 (measured on a shared 2-CPU machine). A pair of releases always
+// gives the same drift, so drifts are cached by pair and a board that polls
+// computes each once; beyond that one read computes at most driftsPerRead
+// drifts not cached yet (the others answer "not_computed" and come with the
+// next reads), and none of releases over driftNodes nodes together ("too_large":
+// the preview pages through those). A waiting promotion of the upstream's
+// release planned against what the lane runs has the drift as its summary
+// already, whatever the size.
+const (
+	driftsPerRead = 1
+	driftNodes    = 20_000
+)
 
 type driftKey struct{ base, candidate string }
 
@@ -45,7 +53,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, who policy.Identi
 				return err
 			}
 			if lane.Upstream != "" && lane.UpstreamProblem == "" {
-				if lane.Drift, err = s.drift(ctx, lane.Upstream, current[lane.Upstream], l.Environment.Current, &budget); err != nil {
+				if lane.Drift, err = s.drift(ctx, lane.Upstream, current[lane.Upstream], l, &budget); err != nil {
 					return err
 				}
 			}
@@ -86,10 +94,11 @@ func (s *Server) lane(ctx context.Context, l control.Lane, now time.Time) (wire.
 	return lane, nil
 }
 
-// drift is what promoting what upstream runs (from) into a lane that runs cur
-// would change; it computes a plan only while budget lasts.
-func (s *Server) drift(ctx context.Context, upstream string, from, cur *environment.Deployment, budget *int) (*wire.Drift, error) {
+// drift is what promoting what upstream runs (from) into lane l would change;
+// it plans only while budget lasts and the releases are not too large.
+func (s *Server) drift(ctx context.Context, upstream string, from *environment.Deployment, l control.Lane, budget *int) (*wire.Drift, error) {
 	d := &wire.Drift{From: upstream}
+	cur := l.Environment.Current
 	switch {
 	case from == nil:
 		d.State = wire.DriftUpstreamEmpty
@@ -99,17 +108,32 @@ func (s *Server) drift(ctx context.Context, upstream string, from, cur *environm
 	default:
 		d.State, d.ReleaseID = wire.DriftDiffers, from.ReleaseID
 	}
-	var err error
-	if d.ReleaseName, err = s.releaseName(ctx, from.ReleaseID); err != nil || d.State == wire.DriftInSync {
-		return d, err
+	cand, err := s.releaseHeader(ctx, from.ReleaseID)
+	if err != nil {
+		return nil, err
 	}
-	key := driftKey{candidate: from.ReleaseID}
+	if d.ReleaseName = cand.Name; d.State == wire.DriftInSync {
+		return d, nil
+	}
+	key, nodes := driftKey{candidate: from.ReleaseID}, cand.NodeCount
 	if cur != nil {
-		key.base = cur.ReleaseID
+		base, err := s.releaseHeader(ctx, cur.ReleaseID)
+		if err != nil {
+			return nil, err
+		}
+		key.base, nodes = cur.ReleaseID, nodes+base.NodeCount
 	}
 	sum, ok := s.driftCache.get(key)
+	if w := l.Waiting; !ok && w != nil && w.Summary != nil && w.ReleaseID == key.candidate && w.BaseVersion == l.Environment.Version {
+		sum, ok = *w.Summary, true
+		s.driftCache.put(key, sum)
+	}
 	if !ok {
-		if *budget == 0 {
+		switch {
+		case nodes > driftNodes:
+			d.State, d.Nodes = wire.DriftTooLarge, nodes
+			return d, nil
+		case *budget == 0:
 			d.State = wire.DriftNotComputed
 			return d, nil
 		}

@@ -81,6 +81,9 @@ const (
 	// DriftNotComputed: the read's bound on plans was spent; a later read
 	// computes it.
 	DriftNotComputed = "not_computed"
+	// DriftTooLarge: the releases have more nodes together (Nodes) than the
+	// board plans; a plan preview pages through them.
+	DriftTooLarge = "too_large"
 )
 
 // Drift is what promoting the upstream's current release into a lane would
@@ -93,4 +96,6 @@ type Drift struct {
 	ReleaseName string `json:"release_name,omitempty"`
 	// Summary is the plan's summary when State is "differs".
 	Summary *plan.Summary `json:"summary,omitempty"`
+	// Nodes counts both releases' nodes when State is "too_large".
+	Nodes int `json:"nodes,omitempty"`
 }
