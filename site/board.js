@@ -3,7 +3,7 @@
 // with the release it runs, what waits there, its lock, freeze and expiry, and
 // what promoting its upstream's release into it would change.
 import { h, replace, route, time, short, duration } from './dom.js';
-import { live, patch } from './live.js';
+import { live, patch, announcer } from './live.js';
 
 export async function boardView(ctx) {
   const status = h('p', { class: 'refresh', role: 'status' });
@@ -12,8 +12,10 @@ export async function boardView(ctx) {
   const alone = h('section', { class: 'pipeline', 'aria-labelledby': 'standalone-h' },
     h('h2', { id: 'standalone-h' }, 'Standalone environments'), standalone);
   const empty = h('p', { class: 'empty' }, 'No environments yet.');
-  const board = h('div', { id: 'environments', class: 'board' });
+  const board = h('div', { id: 'environments', class: 'board', 'aria-live': 'off' });
+  const changes = announcer();
   await live(ctx, '/board', status, (data) => {
+    changes.say(data.pipelines.flatMap((p) => p.lanes).map((l) => [l.name, `${l.name}: ${said(l)}`]));
     const chains = data.pipelines.filter((p) => p.lanes.length > 1);
     const singles = data.pipelines.filter((p) => p.lanes.length === 1).map((p) => p.lanes[0]);
     const sections = patch(pipelines, chains.map((p) => ({
@@ -38,7 +40,14 @@ export async function boardView(ctx) {
     h('h1', {}, 'Environments'),
     h('p', { class: 'muted' }, 'In promotion order: each environment after the upstream its policy names. Refreshed every 5 seconds.'),
     status,
+    changes.el,
     board);
+}
+
+// said is what a change of a lane announces: its release and state.
+function said(l) {
+  return [l.current ? l.current.release_name || short(l.current.release_id) : 'runs nothing', laneState(l).textContent.toLowerCase(),
+    l.freeze ? 'frozen' : '', l.drift ? l.drift.state.replaceAll('_', ' ') + ' from ' + l.drift.from : ''].filter(Boolean).join(', ');
 }
 
 function patchLanes(list, lanes) {
@@ -60,12 +69,12 @@ function pipelineSection(p) {
 
 function lane(l) {
   return h('li', { class: 'lane' + (l.freeze ? ' frozen' : '') + (l.waiting.length ? ' busy' : '') },
-    l.drift ? drift(l.drift, l.name) : null,
-    upstreamProblem(l),
     h('h3', { class: 'lane-head' },
       h('a', { href: route('environments', l.name) }, l.name),
       l.ephemeral ? h('span', { class: 'muted' }, '(ephemeral)') : null,
       laneState(l)),
+    l.drift ? drift(l.drift, l.name) : null,
+    upstreamProblem(l),
     release(l.current),
     l.current ? h('p', { class: 'since' }, `version ${l.version} · since `, time(l.current.at), ` by ${l.current.by}`) : null,
     l.waiting.length ? h('ul', { class: 'waiting', 'aria-label': 'Waiting here' }, l.waiting.map(waitingItem)) : null,
@@ -90,9 +99,11 @@ function release(cur) {
     h('code', { class: 'muted', title: cur.release_id }, short(cur.release_id)));
 }
 
+const HOUR = 3600e3;
+
 function waitingItem(w) {
   const left = w.approval_expires_at ? new Date(w.approval_expires_at) - Date.now() : null;
-  return h('li', {},
+  return h('li', { class: left !== null && left < HOUR ? 'soon' : null },
     h('a', { href: route('promotions', w.id) }, w.id), ': ',
     h('strong', {}, w.release_name || short(w.release_id)),
     w.source ? ` from ${w.source}` : '', `, by ${w.requested_by}`,

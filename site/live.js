@@ -3,7 +3,7 @@
 // 304 while nothing changed), and redraws only what changed, in place, so the
 // scroll position, the focus and what is open survive.
 import { api } from './api.js';
-import { text, replace } from './dom.js';
+import { h, text, replace } from './dom.js';
 
 // POLL_MS is how often a live view asks again.
 export const POLL_MS = 5000;
@@ -34,7 +34,27 @@ export async function live(ctx, path, status, draw) {
     clearTimeout(timer);
   });
   draw(await get());
-  timer = setTimeout(tick, POLL_MS);
+  if (!stopped) timer = setTimeout(tick, POLL_MS);
+}
+
+// announcer is a region, seen by screen readers only, that says what changed
+// in a live view whose own drawing is not announced (aria-live off: times left
+// move on every minute). say(items) announces the items, keyed, whose text
+// differs from the last call's, beginning after the first call.
+export function announcer() {
+  const el = h('p', { class: 'announce', role: 'status' });
+  let last = null;
+  const say = (items) => {
+    const now = new Map(items);
+    if (last) {
+      const changed = items.filter(([key, what]) => last.get(key) !== what).map(([, what]) => what);
+      const gone = [...last.keys()].filter((key) => !now.has(key));
+      const parts = [...changed, ...(gone.length ? [`No longer shown: ${gone.join(', ')}`] : [])];
+      if (parts.length) replace(el, text(parts.join('. ') + '.'));
+    }
+    last = now;
+  };
+  return { el, say };
 }
 
 // drawn remembers what each keyed element was drawn from.

@@ -2,7 +2,7 @@
 // you may decide and what waits for others, each saying what it still needs;
 // what expires within the hour is marked.
 import { h, replace, route, time, duration, short } from './dom.js';
-import { live, patch } from './live.js';
+import { live, patch, announcer } from './live.js';
 import { stackedTable, row } from './stacked.js';
 
 const columns = ['Promotion', 'Into', 'Release', 'You', 'Still needed', 'Changes', 'Time left'];
@@ -11,22 +11,26 @@ export async function pendingView(ctx) {
   const status = h('p', { class: 'refresh', role: 'status' });
   const mine = section('mine', 'For you to decide', 'Nothing awaits your decision.');
   const others = section('others', 'Waiting for others', 'Nothing else awaits approval.');
-  await live(ctx, '/promotions?state=AWAITING_APPROVAL', status, ({ promotions }) => {
+  const more = h('p', { class: 'muted' });
+  const changes = announcer();
+  await live(ctx, '/promotions?state=AWAITING_APPROVAL', status, ({ promotions, next_page_token: next }) => {
     const waiting = promotions.filter((p) => p.standing);
+    changes.say(waiting.map((p) => [p.id, `${p.id} into ${p.target}: ${p.standing.may_decide ? 'you may decide' : 'not you'}; ${neededText(p.standing)}`]));
+    replace(more, next ? `Showing the oldest ${promotions.length}; more wait after them.` : '');
     fill(mine, waiting.filter((p) => p.standing.may_decide));
     fill(others, waiting.filter((p) => !p.standing.may_decide));
   });
   replace(ctx.main,
     h('h1', {}, 'Pending approvals'),
     h('p', { class: 'muted' }, 'Oldest first. Refreshed every 5 seconds.'),
-    status, mine.el, others.el);
+    status, changes.el, mine.el, others.el, more);
 }
 
 function section(id, title, none) {
   const { table, body } = stackedTable({ id: 'pending-' + id }, columns);
   const count = h('span', { class: 'muted' });
   const empty = h('p', { class: 'empty' }, none);
-  const el = h('section', { class: 'card pending', 'aria-labelledby': id + '-h' }, h('h2', { id: id + '-h' }, title, ' ', count), empty, table);
+  const el = h('section', { class: 'card pending', 'aria-labelledby': id + '-h', 'aria-live': 'off' }, h('h2', { id: id + '-h' }, title, ' ', count), empty, table);
   return { el, body, count, empty, table };
 }
 
@@ -62,9 +66,12 @@ function pendingRow(p) {
 
 // needed says what the promotion still needs: "1 more approval of 2 from ana, cy".
 function needed(st) {
+  return [neededText(st), st.approved.length ? h('div', { class: 'muted' }, `approved by ${st.approved.join(', ')}`) : null];
+}
+
+function neededText(st) {
   if (!st.min_approvals) return 'Being planned';
   if (st.needed === 0) return 'Approved; being applied';
   const from = st.approvers.length ? ` from ${st.approvers.join(', ')}` : ' (nobody left who may approve)';
-  const done = st.approved.length ? h('div', { class: 'muted' }, `approved by ${st.approved.join(', ')}`) : null;
-  return [`${st.needed} more approval${st.needed === 1 ? '' : 's'} of ${st.min_approvals}${from}`, done];
+  return `${st.needed} more approval${st.needed === 1 ? '' : 's'} of ${st.min_approvals}${from}`;
 }
