@@ -163,6 +163,7 @@ export const scenarios = {
     page.on('request', (r) => { if (r.url().endsWith('/api/board')) polls.push(r); });
     await page.evaluate(() => { document.querySelector('li.lane[data-key="web-dev"]').dataset.mark = 'kept'; });
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await laneOf(page, 'web-sandbox').getByRole('link', { name: 'web-sandbox', exact: true }).focus();
     const scrolled = await page.evaluate(() => window.scrollY);
     assert.ok(scrolled > 0, 'the board does not scroll at this height');
     await api('admin', 'POST', '/environments/web-sandbox/freeze', { reason: 'tidy up', until: new Date(Date.now() + 3600e3).toISOString() });
@@ -171,6 +172,7 @@ export const scenarios = {
     assert.match(await page.locator('.announce').textContent(), /^web-sandbox: runs nothing, awaiting approval, frozen\.$/, 'the change is not announced alone');
     assert.equal(await page.locator('#environments').getAttribute('aria-live'), 'off');
     assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the scroll moved');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#/environments/web-sandbox', 'the redrawn lane lost the focus');
     assert.ok(polls.length >= 1, 'no poll');
     await api('admin', 'POST', '/environments/web-sandbox/unfreeze');
     assert.deepEqual(problems, []);
