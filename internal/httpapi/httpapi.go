@@ -24,7 +24,8 @@
 //   - Lists are paginated with limit and page_token; page_token is opaque. A
 //     state filter on an environment's promotions applies within each page, so a
 //     page may hold fewer than limit.
-//   - Immutable records (plans, release headers) are cached in memory, bounded.
+//   - Immutable records (plans, release headers, the board's drifts between
+//     two releases) are cached in memory, bounded.
 //   - Every response carries a strict Content-Security-Policy and no-sniff. A
 //     GET's answer carries an ETag and is answered 304 when the client has it
 //     already, gzipped when large (conditional.go); API answers are private,
