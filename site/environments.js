@@ -1,6 +1,7 @@
-// What is live where, and one environment's history.
+// One environment: what it runs, its settings, its history and recent promotions.
 import { api } from './api.js';
 import { h, replace, route, time, short, badge } from './dom.js';
+import { stackedTable, row } from './stacked.js';
 
 function lockText(e) {
   if (!e.lock) return '–';
@@ -12,22 +13,8 @@ function freezeText(e) {
   return [`by ${e.freeze.owner} until `, time(e.freeze.until), `: ${e.freeze.reason}`];
 }
 
-export async function environmentsView({ main }) {
-  const { environments } = await api('GET', '/environments');
-  replace(main,
-    h('h1', {}, 'Environments'),
-    environments.length === 0 ? h('p', { class: 'empty' }, 'No environments yet.')
-      : h('div', { class: 'scroll' }, h('table', { id: 'environments' },
-        h('thead', {}, h('tr', {}, ['Environment', 'Version', 'Release', 'Since', 'By', 'Locked by', 'Frozen'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, environments.map((e) => h('tr', {},
-          h('td', {}, h('a', { href: route('environments', e.name) }, e.name), e.ephemeral ? h('span', { class: 'muted' }, ' (ephemeral)') : ''),
-          h('td', { class: 'num' }, e.version),
-          h('td', {}, e.current ? h('code', { title: e.current.release_id }, short(e.current.release_id)) : '–'),
-          h('td', {}, e.current ? time(e.current.at) : '–'),
-          h('td', {}, e.current ? e.current.by : '–'),
-          h('td', {}, lockText(e)),
-          h('td', {}, freezeText(e))))))));
-}
+// The list of environments is the board (board.js); app.js routes to it by this name.
+export { boardView as environmentsView } from './board.js';
 
 export async function environmentView({ main }, name) {
   const view = await api('GET', '/environments/' + encodeURIComponent(name));
@@ -35,12 +22,11 @@ export async function environmentView({ main }, name) {
   const pol = e.policy || {};
   const recent = h('ul', { class: 'promotions' }, view.promotions.map((p) => h('li', {},
     h('a', { href: route('promotions', p.id) }, p.id), ' ', badge(p.state), ' by ', p.requested_by, ', ', time(p.created_at))));
-  const history = h('table', { id: 'history' },
-    h('thead', {}, h('tr', {}, ['Version', 'At', 'Kind', 'Release', 'By', 'Promotion', 'Reason'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, view.history.map((v) => h('tr', {},
-      h('td', { class: 'num' }, v.version), h('td', {}, time(v.at)), h('td', {}, v.kind),
-      h('td', {}, h('code', { title: v.release_id }, short(v.release_id))), h('td', {}, v.by),
-      h('td', {}, h('a', { href: route('promotions', v.promotion_id) }, v.promotion_id)), h('td', {}, v.reason || '')))));
+  const { table: history, body } = stackedTable({ id: 'history' }, ['Version', 'At', 'Kind', 'Release', 'By', 'Promotion', 'Reason']);
+  view.history.forEach((v) => body.append(row({}, [
+    ['Version', v.version], ['At', time(v.at)], ['Kind', v.kind],
+    ['Release', h('code', { title: v.release_id }, short(v.release_id))], ['By', v.by],
+    ['Promotion', h('a', { href: route('promotions', v.promotion_id) }, v.promotion_id)], ['Reason', v.reason || '']])));
   replace(main,
     h('nav', { class: 'crumbs' }, h('a', { href: '#/environments' }, 'Environments'), ' › ', e.name),
     h('h1', {}, 'Environment ', h('span', { class: 'id' }, e.name)),

@@ -24,7 +24,8 @@
 //   - Lists are paginated with limit and page_token; page_token is opaque. A
 //     state filter on an environment's promotions applies within each page, so a
 //     page may hold fewer than limit.
-//   - Immutable records (plans, release headers) are cached in memory, bounded.
+//   - Immutable records (plans, release headers, the board's drifts between
+//     two releases) are cached in memory, bounded.
 //   - Every response carries a strict Content-Security-Policy and no-sniff. A
 //     GET's answer carries an ETag and is answered 304 when the client has it
 //     already, gzipped when large (conditional.go); API answers are private,
@@ -52,6 +53,7 @@ import (
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
 	"github.com/ferrydev/ferry/internal/identity"
+	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/store"
 )
@@ -86,6 +88,7 @@ type Server struct {
 
 	planCache   *cache[string, *pagedPlan]
 	headerCache *cache[string, wire.ReleaseHeader]
+	driftCache  *cache[driftKey, plan.Summary]
 }
 
 // cacheSize bounds each cache of immutable records.
@@ -95,6 +98,7 @@ const cacheSize = 256
 func (s *Server) Handler() http.Handler {
 	s.planCache = newCache[string, *pagedPlan](cacheSize)
 	s.headerCache = newCache[string, wire.ReleaseHeader](cacheSize)
+	s.driftCache = newCache[driftKey, plan.Summary](cacheSize)
 	mux := http.NewServeMux()
 	bodyTimeout, releaseTimeout := cmp.Or(s.BodyTimeout, DefaultBodyTimeout), cmp.Or(s.ReleaseBodyTimeout, DefaultReleaseBodyTimeout)
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, policy.Identity) error) {
@@ -108,6 +112,7 @@ func (s *Server) Handler() http.Handler {
 	api("POST /api/promotions/{id}/approve", s.approve)
 	api("POST /api/promotions/{id}/reject", s.reject)
 	api("POST /api/promotions/{id}/cancel", s.cancel)
+	api("GET /api/board", s.board)
 	api("GET /api/environments", s.listEnvironments)
 	api("GET /api/environments/{name}", s.getEnvironment)
 	api("PUT /api/environments/{name}", s.putEnvironment)

@@ -15,35 +15,50 @@ import (
 
 // listPromotions lists an environment's promotions newest first
 // (?environment=NAME, optionally &state=S), or the ones awaiting approval oldest
-// first (?state=AWAITING_APPROVAL).
-func (s *Server) listPromotions(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
+// first (?state=AWAITING_APPROVAL): each with its release's name and, while it
+// awaits approval, the caller's standing on it (wire.ListedPromotions).
+func (s *Server) listPromotions(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
 	page, err := pageOf(r)
 	if err != nil {
 		return err
 	}
 	env, state := r.URL.Query().Get("environment"), promotion.State(r.URL.Query().Get("state"))
-	var list wire.PromotionList
+	var (
+		promotions []*promotion.Promotion
+		list       wire.ListedPromotions
+	)
 	switch {
 	case env != "":
-		list.Promotions, list.NextPageToken, err = s.Control.Promotions(r.Context(), env, page)
+		promotions, list.NextPageToken, err = s.Control.Promotions(r.Context(), env, page)
 		if state != "" {
-			list.Promotions = slices.DeleteFunc(list.Promotions, func(p *promotion.Promotion) bool { return p.State != state })
+			promotions = slices.DeleteFunc(promotions, func(p *promotion.Promotion) bool { return p.State != state })
 		}
 	case state == promotion.AwaitingApproval:
-		list.Promotions, list.NextPageToken, err = s.Control.Pending(r.Context(), page)
+		promotions, list.NextPageToken, err = s.Control.Pending(r.Context(), page)
 	default:
 		return fault.Errorf(fault.Invalid, "name an environment (?environment=NAME) or ask for state=AWAITING_APPROVAL")
 	}
 	if err != nil {
 		return err
 	}
-	if list.Promotions == nil {
-		list.Promotions = []*promotion.Promotion{}
-	}
-	for _, p := range list.Promotions {
+	list.Promotions = make([]wire.ListedPromotion, len(promotions))
+	for i, p := range promotions {
 		p.Events = nil // a list shows states; the events come with each promotion
+		item := wire.ListedPromotion{Promotion: p}
+		if item.ReleaseName, err = s.releaseName(r.Context(), p.ReleaseID); err != nil {
+			return err
+		}
+		if p.State == promotion.AwaitingApproval {
+			item.Standing = standingView(s.Control.StandingOf(p, who))
+		}
+		list.Promotions[i] = item
 	}
 	return writeJSON(w, http.StatusOK, list)
+}
+
+func standingView(st control.Standing) *wire.Standing {
+	return &wire.Standing{MayDecide: st.WhyNot == "", WhyNot: st.WhyNot, WhyNotDetail: st.WhyNotDetail, Approved: st.Approved,
+		MinApprovals: st.MinApprovals, Needed: st.Needed, Approvers: st.Approvers, ExpiresSoon: st.ExpiresSoon}
 }
 
 func (s *Server) startPromotion(w http.ResponseWriter, r *http.Request, who policy.Identity) error {

@@ -15,13 +15,16 @@ import (
 )
 
 // DemoEnvironments are what Seed creates, upstream first.
-var DemoEnvironments = []string{"dev", "staging", "prod"}
+var DemoEnvironments = []string{"dev", "staging", "prod", "perf", "pr-42"}
 
 // Seed fills an empty system with a demo a newcomer can promote in a minute:
-// dev (no approval), staging (approval for breaking changes) and prod (two
-// approvals, unit tests required, after staging), all running release v1.3.0 as
-// built once in dev; then v1.4.0 is promoted to dev, and to staging, where it
-// waits for an approval. A system that has environments already is left alone.
+// the pipeline dev (no approval) → staging (approval for breaking changes) →
+// prod (two approvals, unit tests required), with perf also after staging,
+// frozen for a load test, and pr-42, an ephemeral preview of dev. All run
+// release v1.3.0 as built once in dev; then v1.4.0 is promoted to dev, and to
+// staging, where it waits for an approval holding staging's lock, and pr-42 runs
+// it too. So the board shows a drift (dev → staging), lanes in sync, a lock, a
+// freeze and an expiry. A system that has environments already is left alone.
 func Seed(ctx context.Context, s *System) error {
 	envs, err := s.Store.ListEnvironments(ctx)
 	if err != nil || len(envs) > 0 {
@@ -45,16 +48,30 @@ func Seed(ctx context.Context, s *System) error {
 		"staging": {Approval: policy.Breaking, Approvers: []string{"ana", "bo", "group:reviewers"}, Upstream: "dev"},
 		"prod": {Approval: policy.Always, Approvers: []string{"ana", "bo", "group:sre"}, MinApprovals: 2,
 			RequiredChecks: []string{"unit-tests"}, Upstream: "staging"},
+		"perf":  {Approval: policy.Always, Approvers: []string{"ana", "bo"}, Upstream: "staging"},
+		"pr-42": {Approval: policy.Never, Upstream: "dev", TTL: policy.Duration(3 * 24 * time.Hour)},
 	}
 	now := s.Pipeline.Now()
 	for _, name := range DemoEnvironments {
 		env := &environment.Environment{Name: name, Policy: policies[name], CreatedAt: now, UpdatedAt: now}
+		if name == "pr-42" {
+			expires := now.Add(policies[name].TTL.D())
+			env.Ephemeral, env.ExpiresAt = true, &expires
+		}
 		if err := s.Store.CreateEnvironment(ctx, env); err != nil {
 			return err
 		}
-		if err := seedDeployment(ctx, s.Store, name, v1, now); err != nil {
+		runs := v1
+		if name == "pr-42" {
+			runs = v2
+		}
+		if err := seedDeployment(ctx, s.Store, name, runs, now); err != nil {
 			return err
 		}
+	}
+	if err := freeze(ctx, s.Store, "perf", environment.Freeze{Owner: "ops", Reason: "load test of the v1.3.0 baseline",
+		Until: now.Add(48 * time.Hour)}, now); err != nil {
+		return err
 	}
 	for _, env := range []string{"dev", "staging"} {
 		if err := s.Promote(ctx, demoID(v2, env), env, v2.ID(), "demo", promotion.ViaCLI); err != nil {
@@ -63,6 +80,17 @@ func Seed(ctx context.Context, s *System) error {
 		s.Emulator.Settle()
 	}
 	return nil
+}
+
+// freeze freezes env as its owner would, recording the change.
+func freeze(ctx context.Context, st store.Store, name string, f environment.Freeze, now time.Time) error {
+	env, err := st.GetEnvironment(ctx, name)
+	if err != nil {
+		return err
+	}
+	env.Freeze = &f
+	env.Record(environment.Change{At: now, By: f.Owner, What: "frozen until " + f.Until.UTC().Format(time.RFC3339) + ": " + f.Reason})
+	return st.SaveEnvironment(ctx, env)
 }
 
 func exampleRelease(path string) (*release.Release, error) {
