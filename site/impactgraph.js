@@ -82,7 +82,7 @@ export function impactPicture(graph, jump) {
       svg('rect', { width: box.width, height: box.height, rx: 4 }),
       svg('text', { x: 8, y: box.height / 2, 'dominant-baseline': 'central' }, name));
   }));
-  const asText = h('ol', { class: 'graph-levels' }, columns.slice(1).map((col, i) => h('li', {},
+  const asText = h('ul', { class: 'graph-levels' }, columns.slice(1).map((col, i) => h('li', {},
     h('span', { class: 'muted' }, `Level ${i + 1}: `),
     col.map((n, k) => [k ? ', ' : '', h('button', { type: 'button', class: 'link node-link', 'data-jump': n.node, onclick: () => jump(n.node) }, n.node),
       ` (${n.kind}${n.category === 'UNCHANGED' ? ', rebuilt' : ', ' + n.category.toLowerCase().replace('_', '-')})`]))));
