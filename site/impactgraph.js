@@ -84,7 +84,7 @@ export function impactPicture(graph, jump) {
   }));
   const asText = h('ul', { class: 'graph-levels' }, columns.slice(1).map((col, i) => h('li', {},
     h('span', { class: 'muted' }, `Level ${i + 1}: `),
-    col.map((n, k) => [k ? ', ' : '', h('button', { type: 'button', class: 'link node-link', 'data-jump': n.node, onclick: () => jump(n.node) }, n.node),
+    col.map((n, k) => [k ? ', ' : '', h('button', { type: 'button', class: 'link node-link', onclick: () => jump(n.node) }, n.node),
       ` (${n.kind}${n.category === 'UNCHANGED' ? ', rebuilt' : ', ' + n.category.toLowerCase().replace('_', '-')})`]))));
   return h('figure', { class: 'impact-graph' },
     h('div', { class: 'scroll graph-scroll', tabindex: 0, role: 'group', 'aria-label': `Impact picture of ${graph.root}` }, picture),

@@ -14,7 +14,7 @@ export function countText(n, exact) {
 
 // nodeLinks writes names as buttons separated by commas.
 export function nodeLinks(names, jump) {
-  return names.map((n, i) => [i ? ', ' : '', h('button', { type: 'button', class: 'link node-link', 'data-jump': n, onclick: () => jump(n) }, n)]);
+  return names.map((n, i) => [i ? ', ' : '', h('button', { type: 'button', class: 'link node-link', onclick: () => jump(n) }, n)]);
 }
 
 // byKind groups {node, kind} entries by kind, the largest group first, and

@@ -57,6 +57,7 @@ export function planSection(plan, fetchPage, options = {}) {
     baseNode: releaseNode(plan.base_release),
     candNode: releaseNode(plan.release),
     jump: (name) => jump(name),
+    seen: onScreen(),
   };
 
   const search = h('input', { type: 'search', id: 'plan-search', placeholder: 'Node name: is it affected, and by what?', autocomplete: 'off', 'aria-controls': 'plan-list' });
@@ -72,6 +73,7 @@ export function planSection(plan, fetchPage, options = {}) {
   const rows = [];
   const changes = pager('changes', pageOf, { items: plan.changes, matched: total, next: plan.next_changes }, (from) => {
     if (from === 0) {
+      ctx.seen.disconnect();
       list.replaceChildren();
       groups.clear();
       rows.length = 0;
@@ -289,21 +291,25 @@ function batched(fetchMany, size) {
   };
 }
 
-// Rows' details are drawn when a row is open and near the screen, so opening
-// them all costs only what is looked at.
-const onScreen = new IntersectionObserver((entries) => {
-  for (const e of entries) {
-    if (!e.isIntersecting) continue;
-    onScreen.unobserve(e.target);
-    e.target.fill();
-  }
-}, { rootMargin: '300px' });
+// onScreen calls an element's fill() once it is near the screen: rows' details
+// are drawn when a row is open and near the screen, so opening them all costs
+// only what is looked at.
+function onScreen() {
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      seen.unobserve(e.target);
+      e.target.fill();
+    }
+  }, { rootMargin: '300px' });
+  return seen;
+}
 
 function changeItem(c, ctx) {
   const body = h('div', { class: 'change-body' });
   body.fill = () => body.append(...changeDetails(c, ctx));
   const item = h('details', { class: 'change', 'data-node': c.node, ontoggle: () => {
-    if (item.open && !body.firstChild) onScreen.observe(body);
+    if (item.open && !body.firstChild) ctx.seen.observe(body);
   } },
   h('summary', {}, h('span', { class: 'node' }, c.node), ' ', h('span', { class: 'kind muted' }, c.kind),
     c.impacted_count ? h('span', { class: 'impact' }, ` · impacts ${countText(c.impacted_count, c.impacted_count_exact)}`) : '',
