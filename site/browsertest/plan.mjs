@@ -9,6 +9,9 @@ import { base, api, until, open, signIn, shot, axe } from './lib.mjs';
 const sqlBefore = 'select\n  id,\n  amount,\n  note\nfrom raw_orders\nwhere amount > 0\norder by id';
 const sqlAfter = 'select\n  id,\n  amount,\n  currency\nfrom raw_orders\nwhere amount > 0\n  and status = \'paid\'\norder by id';
 
+// A value too different to diff line by line: 12,000 lines, every one changed.
+const bigSQL = (tag) => Array.from({ length: 12000 }, (_, i) => `select ${i} as ${tag}`).join('\n');
+
 const v1 = [
   { name: 'raw_orders', kind: 'seed', columns: [{ name: 'id', type: 'int' }, { name: 'amount', type: 'int' }, { name: 'note', type: 'text' }] },
   { name: 'stg_orders', kind: 'model', depends_on: ['raw_orders'], spec: { sql: sqlBefore, materialized: 'view' }, metadata: { owner: 'data', description: 'Orders, cleaned' } },
@@ -17,11 +20,13 @@ const v1 = [
   { name: 'revenue_weekly', kind: 'view', depends_on: ['revenue'] },
   { name: 'customers', kind: 'model' },
   { name: 'legacy', kind: 'model', columns: [{ name: 'old_id', type: 'int' }], spec: { sql: 'select 1 as old_id' }, metadata: { owner: 'nobody' } },
+  { name: 'big_sql', kind: 'model', spec: { sql: bigSQL('a') } },
 ];
 const v2 = [
   { name: 'raw_orders', kind: 'seed', columns: [{ name: 'id', type: 'bigint' }, { name: 'amount', type: 'int' }, { name: 'currency', type: 'text' }] },
   { name: 'stg_orders', kind: 'model', depends_on: ['raw_orders'], spec: { sql: sqlAfter, materialized: 'view' }, metadata: { owner: 'finance', description: 'Orders, cleaned' } },
   v1[2], v1[3], v1[4], v1[5],
+  { name: 'big_sql', kind: 'model', spec: { sql: bigSQL('b') } },
   { name: 'fresh', kind: 'view', depends_on: ['orders'], columns: [{ name: 'day', type: 'date' }], spec: { sql: 'select day\nfrom orders' }, metadata: { owner: 'growth' } },
 ];
 
@@ -86,6 +91,39 @@ export const scenarios = {
     await done(s, 'values');
   },
 
+  async 'plan: the line diff is minimal, and bounded for a value too large'() {
+    const s = await openPlan(await smallPlan());
+    const { page } = s;
+    // Random texts: the diff gives back both and changes no more lines than
+    // the longest common subsequence leaves (counted the slow way).
+    const wrong = await page.evaluate(async () => {
+      const { lineDiff } = await import('/diff.js');
+      const text = () => Array.from({ length: Math.floor(Math.random() * 14) }, () => 'abcd'[Math.floor(Math.random() * 4)]).join('\n');
+      const edits = (a, b) => {
+        const A = a.split('\n');
+        const B = b.split('\n');
+        const t = Array.from({ length: A.length + 1 }, () => new Array(B.length + 1).fill(0));
+        for (let i = 1; i <= A.length; i++) for (let j = 1; j <= B.length; j++) t[i][j] = A[i - 1] === B[j - 1] ? t[i - 1][j - 1] + 1 : Math.max(t[i - 1][j], t[i][j - 1]);
+        return A.length + B.length - 2 * t[A.length][B.length];
+      };
+      for (let k = 0; k < 3000; k++) {
+        const a = text();
+        const b = text();
+        const d = lineDiff(a, b);
+        const back = (op) => d.filter((l) => l.op !== op).map((l) => l.text).join('\n');
+        if (back('+') !== a || back('-') !== b || d.filter((l) => l.op !== ' ').length !== edits(a, b)) return [a, b];
+      }
+      const long = Array.from({ length: 10001 }, (_, i) => 'l' + i).join('\n');
+      if (lineDiff(long, long + 'x') !== null) return 'a text over 10,000 lines was diffed';
+      return null;
+    });
+    assert.equal(wrong, null, 'the diff of ' + JSON.stringify(wrong));
+    const r = await row(page, 'big_sql');
+    await r.getByText('Too large to compare line by line (over 10000 lines, or over 1000 lines changed): both versions follow.').waitFor();
+    assert.equal(await r.getByText('… and 11600 more lines').count(), 2, 'both versions are cut at 400 lines');
+    await done(s, 'big-value');
+  },
+
   async 'plan: column changes as a table'() {
     const s = await openPlan(await smallPlan());
     const r = await row(s.page, 'raw_orders');
@@ -119,7 +157,7 @@ export const scenarios = {
     await page.click('#plan-expand');
     const rows = page.locator('details.change');
     const n = await rows.count();
-    assert.equal(n, 4);
+    assert.equal(n, 5);
     assert.equal(await page.locator('details.change[open]').count(), n);
     await page.locator('details.change[data-node="legacy"]').getByText('Removed; the live release had:').waitFor();
     await page.locator('details.change[data-node="stg_orders"] .diff').waitFor();
