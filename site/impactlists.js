@@ -42,10 +42,10 @@ export function downstreamLine(c, ctx) {
   const more = c.impacted_count - c.impacted.length;
   const partial = more > 0 || c.impacted_count_exact === false;
   const groups = h('div', { class: 'groups' }, h('p', { class: 'muted' }, 'Loading kinds…'));
+  const note = h('span', {}, partial ? `, the first ${c.impacted.length} by name, by kind; ` : ', by kind',
+    c.impacted_count_exact === false ? 'and more' : more > 0 ? `and ${more} more` : '');
   const head = h('p', { class: 'impact-head' }, h('strong', {}, `Must rebuild downstream (${countText(c.impacted_count, c.impacted_count_exact)})`),
-    partial ? `, the first ${c.impacted.length} by name, by kind; ` : ', by kind',
-    c.impacted_count_exact === false ? 'and more' : more > 0 ? `and ${more} more` : '',
-    partial ? [' ', listAll(() => ctx.walk.downstream(c.node), groups, ctx.jump)] : '');
+    note, partial ? [' ', listAll(() => ctx.walk.downstream(c.node), groups, ctx.jump, note)] : '');
   ctx.kinds(c.impacted).then((entries) => groups.replaceChildren(byKind(entries, ctx.jump, !partial)));
   return h('div', { class: 'impact-line' }, head, groups);
 }
@@ -67,13 +67,15 @@ export function upstreamLines(u, ctx) {
 }
 
 // listAll is a button that, clicked, lists the whole set into where, by kind,
-// and then gives way to a heading that counts it.
-function listAll(find, where, jump) {
+// and then gives way to a heading that counts it (as does stale, what said
+// the list was partial, when given).
+function listAll(find, where, jump, stale) {
   const button = h('button', { type: 'button', class: 'link list-all', onclick: async () => {
     button.disabled = true;
     const found = await find();
     const heading = h('strong', { class: 'all', tabindex: -1 }, `All ${found.length}, by kind`);
     button.replaceWith(heading);
+    if (stale) stale.replaceWith(': ');
     where.replaceChildren(byKind(found, jump, true, maxAllListed));
     heading.focus();
   } }, 'List all');
