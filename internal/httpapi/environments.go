@@ -63,7 +63,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, _ policy.Identi
 // previewPlan plans ?release_id= or ?source= against what the environment runs,
 // without starting a promotion, and answers it with the first page of each
 // list; with ?list= it answers that page of the list instead (see
-// wire.PlanPage). A preview is computed again for each page: a client checks
+// wire.PlanPage), with ?node= or ?impact= that question (plannodes.go). A preview is computed again for each page: a client checks
 // that every page carries the same digest.
 func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
 	q := r.URL.Query()
@@ -75,10 +75,17 @@ func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Id
 	if err != nil {
 		return err
 	}
-	if q.Has("list") {
-		return writeJSON(w, http.StatusOK, newPagedPlan(p).page(pq))
+	pp := newPagedPlan(p)
+	if answer, asked, err := s.planQuestion(r.Context(), r, pp); asked {
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, answer)
 	}
-	return writeJSON(w, http.StatusOK, planView(newPagedPlan(p)))
+	if q.Has("list") {
+		return writeJSON(w, http.StatusOK, pp.page(pq))
+	}
+	return writeJSON(w, http.StatusOK, planView(pp))
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {

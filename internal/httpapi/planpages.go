@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ferrydev/ferry/internal/fault"
 	"github.com/ferrydev/ferry/internal/httpapi/wire"
@@ -37,10 +38,12 @@ var reviewOrder = func() map[plan.Category]int {
 	return m
 }()
 
-// pagedPlan is a stored plan with its changes in review order.
+// pagedPlan is a stored plan with its changes in review order, and its index
+// by node name, built when first asked about a node.
 type pagedPlan struct {
 	*plan.Plan
 	ordered []plan.Change
+	index   func() *plan.Index
 }
 
 func newPagedPlan(p *plan.Plan) *pagedPlan {
@@ -54,7 +57,7 @@ func newPagedPlan(p *plan.Plan) *pagedPlan {
 		}
 		return strings.Compare(a.Node, b.Node)
 	})
-	return &pagedPlan{Plan: p, ordered: ordered}
+	return &pagedPlan{Plan: p, ordered: ordered, index: sync.OnceValue(func() *plan.Index { return plan.NewIndex(p) })}
 }
 
 // planQuery is what a page asks for.
@@ -198,12 +201,9 @@ func planView(pp *pagedPlan) *wire.PlanView {
 	return v
 }
 
-// promotionPlan answers a page of a promotion's plan.
+// promotionPlan answers a page of a promotion's plan, or a question about
+// some of its nodes (plannodes.go).
 func (s *Server) promotionPlan(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	pq, err := planQueryOf(r)
-	if err != nil {
-		return err
-	}
 	rv, err := s.Control.Review(r.Context(), who, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -212,6 +212,16 @@ func (s *Server) promotionPlan(w http.ResponseWriter, r *http.Request, who polic
 		return fault.Errorf(fault.NotFound, "promotion %s is not planned yet", rv.Promotion.ID)
 	}
 	pp, err := s.plan(r.Context(), rv.Promotion.PlanDigest)
+	if err != nil {
+		return err
+	}
+	if answer, asked, err := s.planQuestion(r.Context(), r, pp); asked {
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, answer)
+	}
+	pq, err := planQueryOf(r)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,8 +94,13 @@ func parseRelease(data []byte) (*release.Release, error) {
 
 // getRelease returns a release with a page of its nodes: ?q= keeps the nodes
 // whose name contains it (case-insensitive); offset and limit page through them.
+// ?node=NAME, repeated for at most maxExactNodes names, answers those nodes
+// instead (exactNodes).
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
 	q := r.URL.Query()
+	if q.Has("node") {
+		return s.exactNodes(w, r)
+	}
 	offset, err := intParam(q.Get("offset"), "offset", 0, 0, 1<<31)
 	if err != nil {
 		return err
@@ -135,4 +141,51 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 		return 0, fault.Errorf(fault.Invalid, "%s: %q is not a number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// Bounds of an exact-node answer: at most maxExactNodes names, and a node
+// whose JSON is larger than maxExactNodeBytes comes without its spec and
+// metadata (and, if that is not enough, its columns and dependencies too),
+// named in trimmed, so an answer's nodes take at most 2.5 MiB (API Gateway
+// allows 6 MB) whatever they hold.
+const (
+	maxExactNodes     = 10
+	maxExactNodeBytes = 256 << 10
+)
+
+// exactNodes answers the nodes named by ?node=, those the release holds, in
+// the order asked: how the plan page shows a node's content, and its values
+// before and after. Codes: invalid, not_found.
+func (s *Server) exactNodes(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	names := q["node"]
+	if len(names) > maxExactNodes {
+		return fault.Errorf(fault.Invalid, "node: %d names, more than the %d one request may ask for", len(names), maxExactNodes)
+	}
+	if q.Has("q") || q.Has("offset") || q.Has("limit") {
+		return fault.Errorf(fault.Invalid, "node takes no q, offset or limit")
+	}
+	id := r.PathValue("id")
+	rel, err := s.Control.Release(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	view := wire.ReleaseView{ReleaseHeader: headerOf(id, rel), Nodes: []release.Node{}}
+	for _, name := range names {
+		i, found := slices.BinarySearchFunc(rel.Nodes, name, func(n release.Node, name string) int { return strings.Compare(n.Name, name) })
+		if !found {
+			continue
+		}
+		n := rel.Nodes[i]
+		if encodedSize(n) > maxExactNodeBytes {
+			n.Spec, n.Metadata = nil, nil
+			if encodedSize(n) > maxExactNodeBytes {
+				n.Columns, n.DependsOn = nil, nil
+			}
+			view.Trimmed = append(view.Trimmed, n.Name)
+		}
+		view.Nodes = append(view.Nodes, n)
+	}
+	view.Matched = len(view.Nodes)
+	return writeJSON(w, http.StatusOK, view)
 }

@@ -32,6 +32,16 @@
 //   - The digest is the sha256 of the canonical JSON of the plan with its digest
 //     field empty (""); it covers the target, base version, both release ids and
 //     every detail.
+//   - A plan says which spec and metadata keys changed, not their values: the
+//     values (a model's SQL can be large) stay in the two releases, which the
+//     plan names by id and which are immutable, so showing old → new costs the
+//     plan nothing in size or digest time. The approval page fetches a node from
+//     both releases when its row is opened (GET /api/releases/{id}?node=NAME);
+//     since the digest covers both release ids, the values shown are those the
+//     approval is bound to.
+//   - Index answers questions about one node of a stored plan (is it changed,
+//     rebuilt, by what; what does it reach) from the plan alone, in time linear
+//     in the plan; the HTTP API builds one per cached plan when first asked.
 package plan
 
 import (

@@ -147,7 +147,7 @@ export const scenarios = {
       return (await page.locator('#approve').count()) > 0;
     });
     await page.locator('.change summary').first().click();
-    await page.getByText('Columns added').waitFor();
+    await page.getByText('Column changes').waitFor();
     const shown = '⟨U+001B⟩[2J⟨U+001B⟩]8;;http://evil⟨U+0007⟩click⟨U+202E⟩evil⟨U+2066⟩';
     for (const text of ['b2 ' + shown, 'fix ' + shown, 'tests ' + shown, 'model → view' + shown, 'note' + shown]) {
       assert.ok((await page.getByText(text, { exact: false }).count()) > 0, 'not shown with visible markers: ' + text);
@@ -260,10 +260,12 @@ export const scenarios = {
     await page.fill('#plan-search', name(0));
     await page.locator('#plan-count').getByText('1 of 3000 changes').waitFor();
     await page.locator('.change summary').first().click();
-    await page.getByText(`Must rebuild downstream (2999): ${name(1)}, ${name(2)}`).waitFor();
+    await page.locator('.impact-line').first().getByText('Must rebuild downstream (2999)').waitFor();
+    await page.locator('.impact-line').first().getByText(`view: ${name(1)}, ${name(2)}`).waitFor();
     await page.getByText('and 2979 more').waitFor();
     await page.locator('.impact-line').first().getByRole('button', { name: 'List all' }).click();
-    await page.getByText(`All 2999: ${name(1)}, ${name(2)}`).waitFor();
+    await page.getByText('All 2999, by kind').waitFor();
+    await page.getByText(`view (2999): ${name(1)}, ${name(2)}`).waitFor();
     // A node in the middle: counts the plan gives as lower bounds, listed in full on request.
     await page.fill('#plan-search', name(2000));
     const summary = page.locator('.change summary').first();
@@ -272,9 +274,9 @@ export const scenarios = {
     await summary.click();
     await page.getByText(`Via: ${name(1999)}`).waitFor();
     await page.locator('.impact-line').nth(1).getByRole('button', { name: 'List all' }).click();
-    await page.getByText(`All 2000: ${name(0)}, ${name(1)}`).waitFor();
+    await page.getByText(`view (2000): ${name(0)}, ${name(1)}`).waitFor();
     await page.locator('.impact-line').first().getByRole('button', { name: 'List all' }).click();
-    await page.getByText(`All 999: ${name(2001)}`).waitFor();
+    await page.getByText(`view (999): ${name(2001)}`).waitFor();
     await shot(page, '11b-chain-impact');
     assert.deepEqual(problems, []);
     await context.close();

@@ -87,6 +87,10 @@ type ReleaseView struct {
 	Matched    int            `json:"matched"`
 	Nodes      []release.Node `json:"nodes"`
 	NextOffset int            `json:"next_offset,omitempty"`
+	// Trimmed names the nodes of an exact-node answer (?node=) sent without
+	// their spec and metadata (and columns and dependencies, when those are
+	// too large still), each alone too large.
+	Trimmed []string `json:"trimmed,omitempty"`
 }
 
 // EnvironmentList is every environment, by name (GET /api/environments).
