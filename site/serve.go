@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,16 +87,28 @@ func isDocument(name string) bool { return path.Ext(name) == ".html" }
 var reference = regexp.MustCompile(`\b(href|src)="([^"#:?]+)"`)
 
 // rewrite points a document's references to the page's other files at their
-// versioned paths, relative so that the page works under a path prefix too.
+// versioned paths, relative so that the page works under a path prefix too,
+// and has the browser preload every module the document does not load itself:
+// the modules they import are then asked for at once, not one level of
+// imports after the other.
 func (p *pageFiles) rewrite(doc []byte, contents map[string][]byte) []byte {
-	return reference.ReplaceAllFunc(doc, func(attr []byte) []byte {
+	loaded := map[string]bool{}
+	doc = reference.ReplaceAllFunc(doc, func(attr []byte) []byte {
 		m := reference.FindSubmatch(attr)
 		name := strings.TrimPrefix(string(m[2]), "./")
 		if _, ok := contents[name]; !ok || isDocument(name) {
 			return attr
 		}
+		loaded[name] = true
 		return []byte(string(m[1]) + `="assets/` + p.version + "/" + name + `"`)
 	})
+	var preload strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(contents)) {
+		if path.Ext(name) == ".js" && !loaded[name] {
+			preload.WriteString(`  <link rel="modulepreload" href="assets/` + p.version + "/" + name + "\">\n")
+		}
+	}
+	return bytes.Replace(doc, []byte("</head>"), []byte(preload.String()+"</head>"), 1)
 }
 
 func newFile(name string, data []byte) *file {

@@ -18,9 +18,9 @@
 //     no-cache and an ETag, rewritten at start to load every other file from
 //     assets/<version>/, where version is a hash of all of them together (modules
 //     import each other relatively, so they resolve within one version); those
-//     are public, immutable for a year. Every file is gzipped once, at start. A
-//     warm reload asks only for index.html and the API's answers, each a 304.
-//     In AWS the same files come from the API function under /assets/, a route
+//     are public, immutable for a year, and every module is preloaded. Every
+//     file is gzipped once, at start. A warm reload asks the server only for
+//     index.html (a 304) and the API's answers (docs/page-details.md). In AWS the same files come from the API function under /assets/, a route
 //     apart from /api/; an old version's asset path gets the current file, not
 //     cached, so a page loaded just before a deploy still loads.
 //   - Each view's title is its heading (frame.js): the router's document.title

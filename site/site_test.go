@@ -67,12 +67,14 @@ func TestVersionedAssets(t *testing.T) {
 	if len(refs) < 3 {
 		t.Fatalf("index.html references %d files", len(refs))
 	}
+	referenced := map[string]bool{}
 	for _, ref := range refs {
 		name, ok := strings.CutPrefix(ref[1], "assets/"+version+"/")
 		if !ok {
 			t.Errorf("index.html references %q, not under assets/%s/", ref[1], version)
 			continue
 		}
+		referenced[name] = true
 		want, err := fs.ReadFile(site.Files, name)
 		if err != nil {
 			t.Errorf("index.html references %q: %v", ref[1], err)
@@ -91,6 +93,15 @@ func TestVersionedAssets(t *testing.T) {
 		}
 		if got := body(t, zipped); got != string(want) {
 			t.Errorf("%s gzipped: %d bytes, the file has %d", ref[1], len(got), len(want))
+		}
+	}
+	modules, err := fs.Glob(site.Files, "*.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range modules {
+		if !referenced[name] {
+			t.Errorf("index.html neither loads nor preloads %s", name)
 		}
 	}
 }
@@ -144,15 +155,17 @@ func TestRevalidation(t *testing.T) {
 // all, and that only the page's files are served.
 func TestVersionFollowsContent(t *testing.T) {
 	files := fstest.MapFS{
-		"index.html": {Data: []byte(`<link href="a.css"><a href="#/x">x</a><script type="module" src="./app.js"></script>`)},
+		"index.html": {Data: []byte(`<head><link href="a.css"><script type="module" src="./app.js"></script></head><a href="#/x">x</a>`)},
 		"a.css":      {Data: []byte("body{}")},
 		"app.js":     {Data: []byte("import './b.js';")},
 		"b.js":       {Data: []byte("1")},
 	}
 	first := handler(t, files)
 	v1 := versionOf(t, first)
-	if got := body(t, serve(first, "GET", "/", nil)); got != `<link href="assets/`+v1+`/a.css"><a href="#/x">x</a><script type="module" src="assets/`+v1+`/app.js"></script>` {
-		t.Errorf("index.html rewritten as %s", got)
+	want := `<head><link href="assets/` + v1 + `/a.css"><script type="module" src="assets/` + v1 + `/app.js"></script>` +
+		`  <link rel="modulepreload" href="assets/` + v1 + `/b.js">` + "\n</head>" + `<a href="#/x">x</a>`
+	if got := body(t, serve(first, "GET", "/", nil)); got != want {
+		t.Errorf("index.html rewritten as\n%s\nwant\n%s", got, want)
 	}
 	files["b.js"] = &fstest.MapFile{Data: []byte("2")}
 	second := handler(t, files)
