@@ -3,7 +3,7 @@
 // and where focus goes; phone tables that keep their key column; axe on every
 // view at both sizes.
 import assert from 'node:assert/strict';
-import { base, api, until, open, signIn, shot, axe } from './lib.mjs';
+import { base, api, until, open, signIn, shot, shots, axe } from './lib.mjs';
 
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
@@ -80,6 +80,10 @@ export const scenarios = {
       const best = Math.max(...ring.colours.map((c) => contrast(c, ring.background)));
       assert.ok(ring.width >= 2, `${where}: the focus ring is ${ring.width}px wide`);
       assert.ok(best >= 3, `${where}: the focus ring (${ring.colours.join(', ')}) has a contrast of ${best.toFixed(2)}:1 on ${ring.background}`);
+      await page.screenshot({ path: `${shots}/details-focus-${where}.png`, clip: await page.locator(selector).first().evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return { x: Math.max(0, r.x - 16), y: Math.max(0, r.y - 16), width: r.width + 32, height: r.height + 32 };
+      }) });
     }
     // The skip link shows when focused, and leads to the view, not to a route.
     await page.locator('.skip').focus();
