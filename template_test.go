@@ -74,6 +74,45 @@ func TestTemplateMatchesTheCode(t *testing.T) {
 	}
 }
 
+// TestPageRoutes checks that API Gateway sends every path the page's files
+// are served at (site.New) to the API function without sign-in: / for
+// index.html, /{file} for other documents, /assets/{proxy+} for the versioned
+// assets.
+func TestPageRoutes(t *testing.T) {
+	var tpl struct {
+		Resources struct {
+			ApiFunction struct {
+				Properties struct {
+					Events map[string]struct {
+						Type       string `yaml:"Type"`
+						Properties struct {
+							Method string `yaml:"Method"`
+							Path   string `yaml:"Path"`
+							Auth   struct {
+								Authorizer string `yaml:"Authorizer"`
+							} `yaml:"Auth"`
+						} `yaml:"Properties"`
+					} `yaml:"Events"`
+				} `yaml:"Properties"`
+			} `yaml:"ApiFunction"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(Template, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	open := map[string]bool{}
+	for _, e := range tpl.Resources.ApiFunction.Properties.Events {
+		if e.Type == "HttpApi" && e.Properties.Method == "GET" && e.Properties.Auth.Authorizer == "NONE" {
+			open[e.Properties.Path] = true
+		}
+	}
+	for _, path := range []string{"/", "/{file}", "/assets/{proxy+}"} {
+		if !open[path] {
+			t.Errorf("no GET %s route without an authorizer to the API function; routes: %v", path, open)
+		}
+	}
+}
+
 // TestSAMMakefileWorkflow builds every function of template.yaml the way sam
 // build's makefile workflow does: in a copy of the source (what a fresh clone
 // holds), make build-<LogicalId> with ARTIFACTS_DIR set, expecting

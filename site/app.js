@@ -5,6 +5,7 @@ import { h, replace } from './dom.js';
 import { pendingView } from './pending.js';
 import { promotionView } from './promotion.js';
 import { environmentsView, environmentView } from './environments.js';
+import { frame } from './frame.js';
 
 const main = document.getElementById('main');
 const who = document.getElementById('who');
@@ -52,6 +53,7 @@ async function render() {
     return;
   }
   replace(main, h('h1', {}, 'Not found'), h('p', {}, 'There is no page here. ', h('a', { href: '#/' }, 'See pending approvals.')));
+  main.focus({ preventScroll: true });
 }
 
 // failure shows an error the API answered.
@@ -83,5 +85,6 @@ function signIn(problem) {
   input.focus();
 }
 
+frame(main);
 window.addEventListener('hashchange', render);
 render();

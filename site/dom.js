@@ -79,11 +79,25 @@ export function route(...segments) {
   return '#/' + segments.map(encodeURIComponent).join('/');
 }
 
-// time formats an ISO time in the reader's locale, with the UTC time as a title.
+// zone is the one time zone every time on the page is shown in: the browser's.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const clock = new Intl.DateTimeFormat(undefined, { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' });
+
+// timeZone names the zone times are shown in and its offset from UTC now:
+// "Europe/Berlin (UTC+01:00)".
+export function timeZone() {
+  const minutes = -new Date().getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${zone} (UTC${minutes < 0 ? '-' : '+'}${hhmm})`;
+}
+
+// time formats an ISO time in the reader's locale and zone (timeZone), with the
+// UTC time as a title.
 export function time(iso) {
   if (!iso) return h('span', {}, '–');
   const d = new Date(iso);
-  return h('time', { datetime: d.toISOString(), title: d.toISOString() }, d.toLocaleString());
+  return h('time', { datetime: d.toISOString(), title: d.toISOString() }, clock.format(d));
 }
 
 // duration says how long ms is, roughly: "3 h 12 min", "45 s".

@@ -14,6 +14,25 @@
 //     environment; it carries the digest of the plan on screen.
 //   - Large plans: search and filter run over the whole plan, only 200 matching
 //     changes are drawn at a time, and a change's details when it is opened.
+//   - Assets are versioned by content (serve.go): index.html is served at / with
+//     no-cache and an ETag, rewritten at start to load every other file from
+//     assets/<version>/, where version is a hash of all of them together (modules
+//     import each other relatively, so they resolve within one version); those
+//     are public, immutable for a year, and every module is preloaded. Every
+//     file is gzipped once, at start. A warm reload asks the server only for
+//     index.html (a 304) and the API's answers (docs/page-details.md). In AWS the same files come from the API function under /assets/, a route
+//     apart from /api/; an old version's asset path gets the current file, not
+//     cached, so a page loaded just before a deploy still loads.
+//   - Each view's title is its heading (frame.js): the router's document.title
+//     follows main's h1, state badges after a "·", then "— Ferry".
+//   - Times are shown in one zone, the browser's, and the header names it with
+//     its offset now; a time's title is its ISO form in UTC (dom.js time).
+//   - Focus: main gets it on every route change (a skip link leads there too);
+//     views announce their own changes in their own live regions. The focus ring
+//     is two-tone, a dark outline around a white band, so one of the two keeps a
+//     contrast of at least 3:1 on the dark header, white cards and the grey page.
+//   - On a phone (≤ 40rem), a scrolling table keeps its first column, the key,
+//     in view while the rest scrolls under it.
 package site
 
 import (
@@ -27,5 +46,11 @@ var files embed.FS
 // Files are the page's assets.
 var Files = files
 
-// Handler serves the page's files.
-func Handler() http.Handler { return http.FileServerFS(files) }
+// Handler serves the page's embedded files (see New).
+func Handler() http.Handler {
+	h, err := New(files)
+	if err != nil {
+		panic("site: reading the embedded files: " + err.Error()) // they are in the binary
+	}
+	return h
+}

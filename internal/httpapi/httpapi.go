@@ -26,11 +26,12 @@
 //     page may hold fewer than limit.
 //   - Immutable records (plans, release headers, the board's drifts between
 //     two releases) are cached in memory, bounded.
-//   - Every response carries a strict Content-Security-Policy and no-sniff. A
-//     GET's answer carries an ETag and is answered 304 when the client has it
-//     already, gzipped when large (conditional.go); API answers are private,
+//   - Every response carries a strict Content-Security-Policy and no-sniff. An
+//     API GET's answer carries an ETag and is answered 304 when the client has
+//     it already, gzipped when large (conditional.go); API answers are private,
 //     revalidated on every use (no-cache) and vary by Authorization, errors and
-//     changes are not stored at all.
+//     changes are not stored at all. The page's files bring their own caching:
+//     index.html revalidated, the rest versioned and immutable (site).
 //   - A promotion's task token is never part of a response: the promotion's JSON
 //     form has no field for it.
 //   - An environment or policy is answered as the caller may see it: control
@@ -78,7 +79,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 type Server struct {
 	Control *control.Service
 	Auth    identity.Authenticator
-	// Site serves the page's files at /; nil serves none.
+	// Site serves the page's files at / (GET and HEAD only, with their own
+	// caching and compression: site.Handler); nil serves none.
 	Site http.Handler
 	Log  *slog.Logger
 	// BodyTimeout and ReleaseBodyTimeout bound how long a request body, and a
@@ -132,21 +134,9 @@ func (s *Server) Handler() http.Handler {
 		s.writeError(w, r, fault.Errorf(fault.NotFound, "no API route %s %s", r.Method, r.URL.Path))
 	})
 	if s.Site != nil {
-		mux.Handle("/", readOnly(conditional(s.Site, "no-cache")))
+		mux.Handle("/", s.Site) // its own validators, caching and compression (site.New)
 	}
 	return secured(mux)
-}
-
-// readOnly lets only GET and HEAD through to the page's files.
-func readOnly(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // secured adds the headers every response carries.

@@ -1,7 +1,10 @@
 package lambdaenv
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"regexp"
@@ -71,6 +74,35 @@ func TestAPIThroughAPIGateway(t *testing.T) {
 		if resp.StatusCode != 201 || !strings.Contains(resp.Body, `"url":"https://ferry-uploads-123.s3.us-east-1.amazonaws.com/uploads/up-`) ||
 			!strings.Contains(resp.Body, "X-Amz-Signature=") || !regexp.MustCompile(`X-Amz-Expires=(899|900)\b`).MatchString(resp.Body) {
 			t.Errorf("%d %s", resp.StatusCode, resp.Body)
+		}
+	})
+	// The page's assets come from /assets/<version>/ (a route of their own,
+	// without sign-in), gzipped: binary, so the adapter sends them base64.
+	t.Run("an asset", func(t *testing.T) {
+		get := func(path string, headers map[string]string) events.APIGatewayV2HTTPResponse {
+			resp, err := adapter.ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: path, Headers: headers,
+				RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: path}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		app := regexp.MustCompile(`src="(assets/[0-9a-f]+/app\.js)"`).FindStringSubmatch(get("/", nil).Body)
+		if app == nil {
+			t.Fatal("the page loads no versioned app.js")
+		}
+		resp := get("/"+app[1], map[string]string{"accept-encoding": "gzip"})
+		zipped, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil || resp.StatusCode != 200 || !resp.IsBase64Encoded || resp.Headers["Content-Encoding"] != "gzip" ||
+			resp.Headers["Cache-Control"] != "public, max-age=31536000, immutable" {
+			t.Fatalf("%d %v base64 %v (%v)", resp.StatusCode, resp.Headers, resp.IsBase64Encoded, err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zipped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if js, err := io.ReadAll(zr); err != nil || !bytes.Contains(js, []byte("import ")) {
+			t.Errorf("app.js gunzipped: %v\n%.200s", err, js)
 		}
 	})
 	for _, tt := range tests {
