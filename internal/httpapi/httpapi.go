@@ -8,7 +8,8 @@
 //     handlers convert them to and from control's Go values. Errors are {"error": {"code", "message"}}; the code →
 //     status table lives here only. Internal errors are logged and shown as
 //     "internal error".
-//   - Every /api route needs an identity (401 without). GET never changes state.
+//   - Every /api route needs an identity (401 without), but GET /api/auth/config,
+//     which tells the page how to sign in. GET never changes state.
 //   - Request bodies are limited (MaxBody, MaxReleaseBody for releases), unknown
 //     fields and trailing data are refused. A body must arrive within
 //     BodyTimeout (ReleaseBodyTimeout for releases) of the handler's start, else
@@ -46,6 +47,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/control"
@@ -68,9 +70,13 @@ const (
 )
 
 // ContentSecurityPolicy is sent with every response: scripts, styles and data
-// only from this origin, no inline script, no framing.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// only from this origin, no inline script, no framing. connect lists the other
+// origins the page may fetch from: the OpenID provider's, to sign in.
+func ContentSecurityPolicy(connect ...string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+		strings.Join(append([]string{"connect-src 'self'"}, connect...), " ") +
+		"; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
 
 // Server serves the API and the page.
 type Server struct {
@@ -79,6 +85,9 @@ type Server struct {
 	// Site serves the page's files at /; nil serves none.
 	Site http.Handler
 	Log  *slog.Logger
+	// OIDC is the OpenID provider the page signs in with; nil when people paste
+	// a token.
+	OIDC *OIDC
 	// BodyTimeout and ReleaseBodyTimeout bound how long a request body, and a
 	// release upload's, may take to arrive (DefaultBodyTimeout and
 	// DefaultReleaseBodyTimeout when 0).
@@ -101,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(pattern, conditional(s.authenticated(h, bodyTimeout), "private, no-cache"))
 	}
 	api("GET /api/me", s.me)
+	mux.Handle("GET /api/auth/config", conditional(http.HandlerFunc(s.authConfig), "no-cache"))
 	api("GET /api/promotions", s.listPromotions)
 	api("POST /api/promotions", s.startPromotion)
 	api("GET /api/promotions/{id}", s.getPromotion)
@@ -129,7 +139,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Site != nil {
 		mux.Handle("/", readOnly(conditional(s.Site, "no-cache")))
 	}
-	return secured(mux)
+	return secured(mux, ContentSecurityPolicy(s.OIDC.connectSources()...))
 }
 
 // readOnly lets only GET and HEAD through to the page's files.
@@ -145,10 +155,10 @@ func readOnly(next http.Handler) http.Handler {
 }
 
 // secured adds the headers every response carries.
-func secured(next http.Handler) http.Handler {
+func secured(next http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")

@@ -70,6 +70,16 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	return &JWT{cfg: cfg, verifier: verifier, TokenEndpoint: provider.Endpoint().TokenURL}, nil
 }
 
+// TokenEndpoint reads the issuer's discovery document (whose issuer must be
+// issuer) for its token endpoint.
+func TokenEndpoint(ctx context.Context, issuer string) (string, error) {
+	provider, err := oidc.NewProvider(ctx, issuer)
+	if err != nil {
+		return "", fmt.Errorf("reading the discovery document of %s: %w", issuer, err)
+	}
+	return provider.Endpoint().TokenURL, nil
+}
+
 // jwtClaims are the registered claims Identify checks.
 type jwtClaims struct {
 	Issuer    string          `json:"iss"`
