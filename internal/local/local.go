@@ -13,6 +13,10 @@
 // or the address it was told to listen on (DNS rebinding), and it listens on a
 // non-loopback address only when Config.AllowRemote says so.
 //
+// People sign in with the users file's bearer tokens and, with Config.OIDC,
+// with an OpenID provider's JWTs, verified as API Gateway's JWT authorizer does
+// (identity.JWT).
+//
 // It also runs the cleanup (expired environments, stale locks) on a schedule,
 // which also removes uploads older than a day, as the bucket's expiry rule does
 // in AWS.
