@@ -1,6 +1,10 @@
-// The approval page: a hash router over a few views, and sign-in with a bearer
-// token (ferry local prints them; in AWS, an ID token of your OIDC provider).
+// The approval page: a hash router over a few views, and sign-in: with the
+// team's OpenID provider when the server names one (auth.js), or with a pasted
+// bearer token (ferry local prints them). A session the API stops accepting
+// (an expired ID token) ends in "Signed out", and signing in again returns to
+// the same view.
 import { api, session, ApiError } from './api.js';
+import { provider, providerName, startSignIn, finishSignIn } from './auth.js';
 import { h, replace } from './dom.js';
 import { pendingView } from './pending.js';
 import { promotionView } from './promotion.js';
@@ -14,6 +18,13 @@ const who = document.getElementById('who');
 // cleanups (timers) that run when the view is left.
 let cleanups = [];
 let me = null;
+// oidc is the provider the page signs in with, or null; undefined until asked.
+let oidc;
+// fresh says where a token not yet accepted came from: 'pasted', 'provider',
+// or null for one kept from earlier in this tab.
+let fresh = null;
+// startProblem is why the provider's sign-in failed, shown once.
+let startProblem = null;
 
 const routes = [
   [/^#\/?$/, () => pendingView],
@@ -26,17 +37,27 @@ async function render() {
   cleanups.forEach((fn) => fn());
   cleanups = [];
   const hash = location.hash || '#/';
-  if (!session.token()) return signIn();
+  if (!session.token()) {
+    const problem = startProblem;
+    startProblem = null;
+    return signIn({ problem });
+  }
   if (!me) {
     try {
       me = await api('GET', '/me');
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         session.signOut();
-        return signIn('That token was not accepted: ' + e.message);
+        const from = fresh;
+        fresh = null;
+        if (from === 'pasted') return signIn({ problem: 'That token was not accepted: ' + e.message });
+        if (from === 'provider') return signIn({ problem: 'The provider signed you in, but Ferry did not accept its ID token: ' + e.message });
+        return signIn({ ended: e.message });
       }
       return replace(main, failure(e));
     }
+    fresh = null;
+    session.whenEnded(sessionEnded);
     showWho();
   }
   for (const [pattern, view] of routes) {
@@ -64,27 +85,75 @@ export function failure(e) {
 function showWho() {
   replace(who,
     h('span', {}, 'Signed in as ', h('strong', {}, me.subject), me.admin ? ' (admin)' : ''),
-    h('button', { type: 'button', class: 'link', onclick: () => { session.signOut(); me = null; replace(who); render(); } }, 'Sign out'));
+    h('button', { type: 'button', class: 'link', onclick: () => { session.whenEnded(null); session.signOut(); me = null; replace(who); render(); } }, 'Sign out'));
 }
 
-function signIn(problem) {
+// sessionEnded replaces the view with "Signed out" when the API stops
+// accepting the session's token; signing in again comes back to this view.
+function sessionEnded(why) {
+  cleanups.forEach((fn) => fn());
+  cleanups = [];
+  me = null;
+  signIn({ ended: why });
+}
+
+// signIn asks to sign in: with the provider when there is one, or with a
+// pasted token. ended is why a session ended, problem why a sign-in failed.
+async function signIn({ problem, ended } = {}) {
   replace(who);
+  session.whenEnded(null);
+  if (oidc === undefined) {
+    try {
+      oidc = await provider();
+    } catch (e) {
+      problem = problem || 'The server cannot say how to sign in: ' + e.message;
+    }
+  }
+  const note = h('div', {});
   const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
+  const withProvider = oidc ? h('button', { type: 'button', class: 'primary', id: 'oidc-sign-in', onclick: async () => {
+    withProvider.disabled = true;
+    replace(note, h('p', { class: 'loading' }, 'Going to the provider…'));
+    try {
+      await startSignIn(oidc);
+    } catch (e) {
+      withProvider.disabled = false;
+      replace(note, h('p', { class: 'error', role: 'alert' }, e.message));
+    }
+  } }, 'Sign in with ', providerName(oidc)) : null;
   const form = h('form', { class: 'card signin', onsubmit: (ev) => {
     ev.preventDefault();
     session.signIn(input.value.trim());
+    fresh = 'pasted';
     render();
   } },
-  h('h1', {}, 'Sign in'),
-  h('p', {}, 'Paste your token. ', h('code', {}, 'ferry local'), ' prints one per user when it starts.'),
+  h('h1', {}, ended ? 'Signed out' : 'Sign in'),
+  ended ? h('p', { class: 'error', role: 'alert' }, h('strong', {}, 'Your session ended. Sign in again.'), ' The server said: ', ended) : null,
   problem ? h('p', { class: 'error', role: 'alert' }, problem) : null,
+  withProvider, note,
+  h('p', {}, oidc ? 'Or paste a token: ' : 'Paste your token. ', h('code', {}, 'ferry local'), ' prints one per user when it starts.'),
   h('label', { for: 'token' }, 'Token'),
   input,
-  h('button', { type: 'submit', class: 'primary' }, 'Sign in'));
+  h('button', { type: 'submit', class: oidc ? null : 'primary' }, 'Sign in'));
   replace(main, form);
-  input.focus();
+  (withProvider || input).focus();
 }
 
-frame(main);
-window.addEventListener('hashchange', render);
-render();
+// start finishes a sign-in the provider sent the browser back from, then
+// shows the route the address names.
+async function start() {
+  try {
+    const token = await finishSignIn();
+    if (token) {
+      session.signIn(token);
+      fresh = 'provider';
+    }
+  } catch (e) {
+    startProblem = e.message;
+  }
+  frame(main);
+  window.addEventListener('hashchange', render);
+  render();
+}
+
+start();

@@ -17,9 +17,10 @@ import (
 
 // TestBrowser runs the page's browser tests (browsertest/run.mjs) in
 // Debian's chromium with playwright-core against `ferry local --demo`, built from
-// this checkout and started on a free port. make test installs both; in CI they
-// must be there, elsewhere the test skips with how to run it. Screenshots go to
-// build/screenshots.
+// this checkout and started on a free port, signing people in with a real
+// OpenID provider started here too (oidc_test.go) besides the printed tokens.
+// make test installs both; in CI they must be there, elsewhere the test skips
+// with how to run it. Screenshots go to build/screenshots.
 func TestBrowser(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -46,7 +47,9 @@ func TestBrowser(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building ferry: %v\n%s", err, out)
 	}
-	url, tokens := startDemo(t, ferry)
+	provider := startProvider(t)
+	url, tokens := startDemo(t, ferry, "--oidc-issuer", provider.issuer, "--oidc-audience", providerClientID)
+	provider.allow(url)
 	tokenJSON, err := json.Marshal(tokens)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +58,9 @@ func TestBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "site", "browsertest", "run.mjs"))
 	cmd.Env = append(os.Environ(), "FERRY_URL="+url, "FERRY_TOKENS="+string(tokenJSON), "CHROMIUM="+chromium,
-		"PLAYWRIGHT="+playwright, "AXE="+axe, "SCREENSHOTS="+filepath.Join(root, "build", "screenshots"))
+		"PLAYWRIGHT="+playwright, "AXE="+axe, "SCREENSHOTS="+filepath.Join(root, "build", "screenshots"),
+		"FERRY_OIDC_ISSUER="+provider.issuer, "FERRY_OIDC_USER="+provider.user, "FERRY_OIDC_PASSWORD="+provider.password,
+		"FERRY_OIDC_SUBJECT="+provider.subject, "FERRY_OIDC_EXPIRED="+provider.expiredToken(t))
 	out, err := cmd.CombinedOutput()
 	t.Logf("browser tests:\n%s", out)
 	if err != nil {
@@ -78,11 +83,11 @@ func TestBrowser(t *testing.T) {
 // out of run.mjs fails the test rather than passing unseen.
 const minScenarios = 8
 
-// startDemo runs ferry local --demo on a free port and returns the page's URL and
-// the tokens it printed, by user.
-func startDemo(t *testing.T, ferry string) (string, map[string]string) {
+// startDemo runs ferry local --demo on a free port, with args, and returns the
+// page's URL and the tokens it printed, by user.
+func startDemo(t *testing.T, ferry string, args ...string) (string, map[string]string) {
 	t.Helper()
-	cmd := exec.Command(ferry, "local", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	cmd := exec.Command(ferry, append([]string{"local", "--demo", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

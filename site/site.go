@@ -5,8 +5,15 @@
 // Decisions recorded here:
 //   - Routes are URL fragments (#/promotions/ID), so links in notifications need no
 //     server routes and the server serves only files.
-//   - Sign-in keeps the bearer token in sessionStorage (this tab only) and sends
-//     it in the Authorization header; there are no cookies, hence no CSRF.
+//   - Sign-in is the authorization code flow with PKCE against the OpenID
+//     provider the server names (GET /api/auth/config), in the page's own
+//     auth.js: state and nonce checked, the verifier in sessionStorage only until
+//     the provider sends the browser back, the code then taken out of the address
+//     bar. The ID token, or a pasted token (ferry local prints them), is the
+//     bearer token: kept in sessionStorage (this tab only), sent in the
+//     Authorization header; no cookies, hence no CSRF. A 401 to a session that
+//     worked shows "Signed out" in place of the view, and signing in again
+//     returns to it.
 //   - Every value from the API becomes a text node or a DOM attribute (dom.js);
 //     links from data are kept only when they are http(s). The CSP forbids inline
 //     script and style; site_test.go checks the files keep to that.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,6 +30,18 @@ Who may sign in is read from --users (default DATA/users.json); when the file do
 not exist it is written with fresh tokens: an admin, and with --demo the demo's
 reviewers. The tokens are printed at start-up. Stop it with Ctrl-C.
 
+With --oidc-issuer and --oidc-audience, people also sign in with the team's
+OpenID provider, as in AWS: the page offers "Sign in with <issuer host>" (the
+authorization code flow with PKCE, in the page; register ferry local's page URL,
+such as http://127.0.0.1:8080/, as a redirect URI of a public client whose id is
+the first --oidc-audience), and a bearer token that is not one of the users
+file's is verified as a JWT exactly as API Gateway's JWT authorizer does: the
+issuer's keys (JWKS), RSA signature, iss, aud (or client_id when there is no
+aud), exp, nbf and iat. The caller is named by --oidc-subject-claim and its
+groups by --oidc-groups-claim; the users file's admins (identities or
+group:NAME) apply to them too. The users file's tokens keep working, for the
+CLI and CI.
+
 The Step Functions API answers only requests signed (AWS SigV4) with the access
 key in DATA/sfn-credentials.json, made on the first start and printed at start-up
 as environment variables the AWS SDKs and CLI read. Every route answers only
@@ -49,6 +62,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cleanupEvery := fs.Duration("cleanup-interval", time.Minute, "how often cleanup ends promotions whose execution is over and releases their locks, and deletes expired environments")
 	users := fs.String("users", "", "the identity file: bearer tokens, users, groups and admins (default DATA/users.json)")
 	remote := fs.Bool("allow-remote", false, "allow --addr to be an address other machines reach (not loopback)")
+	issuer := fs.String("oidc-issuer", "", "the OpenID provider's issuer URL, to sign in with it (with --oidc-audience)")
+	audience := fs.String("oidc-audience", "", "the audiences (client ids) a JWT may be for, comma-separated; the first is the page's client id")
+	subjectClaim := fs.String("oidc-subject-claim", "", `the JWT claim naming the caller (default "email", then "sub")`)
+	groupsClaim := fs.String("oidc-groups-claim", "", `the JWT claim listing the caller's groups (default "groups")`)
 	positional, code, done := parseFlags(fs, args, stdout)
 	if done {
 		return code
@@ -60,6 +77,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *cleanupEvery <= 0 {
 		fmt.Fprintf(stderr, "ferry local: --cleanup-interval %s: give a positive duration, such as 30s or 1m\n", *cleanupEvery)
 		return exitError
+	}
+	oidc, err := oidcConfig(*issuer, *audience, *subjectClaim, *groupsClaim)
+	if err != nil {
+		return failLocal(stderr, err)
 	}
 	if *users == "" {
 		*users = filepath.Join(*data, "users.json")
@@ -76,7 +97,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	s, err := local.Start(ctx, local.Config{Addr: *addr, Data: dir, DynamoEndpoint: *endpoint, Table: *table,
-		Identity: ids, AllowRemote: *remote, CleanupEvery: *cleanupEvery, Log: log})
+		Identity: ids, OIDC: oidc, AllowRemote: *remote, CleanupEvery: *cleanupEvery, Log: log})
 	if err != nil {
 		return failLocal(stderr, err)
 	}
@@ -100,6 +121,10 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n",
 		s.SFNCredentials.AccessKeyID, s.SFNCredentials.SecretAccessKey)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s list-executions --state-machine-arn %s\n", s.SFNEndpoint, s.StateMachineARN)
+	if oidc != nil {
+		fmt.Fprintf(stdout, "Sign in with the OpenID provider %s (client id %s, redirect URI %s/), or with a token below.\n",
+			oidc.Issuer, oidc.Audiences[0], s.URL)
+	}
 	fmt.Fprintf(stdout, "Sign in with one of these tokens (from %s; admins: %s):\n%s", *users, strings.Join(ids.Admins, ", "), identity.Describe(ids))
 	if *demo {
 		fmt.Fprintln(stdout, "Demo: dev, staging and prod run v1.3.0; v1.4.0 went to dev and waits for approval in staging:")
@@ -112,6 +137,26 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return failLocal(stderr, err)
 	}
 	return exitOK
+}
+
+// oidcConfig reads the --oidc-* flags: nil without an issuer.
+func oidcConfig(issuer, audience, subjectClaim, groupsClaim string) (*identity.JWTConfig, error) {
+	var audiences []string
+	for _, a := range strings.Split(audience, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			audiences = append(audiences, a)
+		}
+	}
+	switch {
+	case issuer == "" && len(audiences) == 0 && subjectClaim == "" && groupsClaim == "":
+		return nil, nil
+	case issuer == "" || len(audiences) == 0:
+		return nil, errors.New("--oidc-issuer and --oidc-audience go together: give the provider's issuer URL and the page's client id")
+	}
+	if u, err := url.Parse(issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("--oidc-issuer %q: give the issuer's URL, such as https://id.example.com/realms/team", issuer)
+	}
+	return &identity.JWTConfig{Issuer: issuer, Audiences: audiences, SubjectClaim: subjectClaim, GroupsClaim: groupsClaim}, nil
 }
 
 // failLocal prints err as ferry local's one-line error and returns the exit

@@ -8,7 +8,8 @@
 //     handlers convert them to and from control's Go values. Errors are {"error": {"code", "message"}}; the code →
 //     status table lives here only. Internal errors are logged and shown as
 //     "internal error".
-//   - Every /api route needs an identity (401 without). GET never changes state.
+//   - Every /api route needs an identity (401 without), but GET /api/auth/config,
+//     which tells the page how to sign in. GET never changes state.
 //   - Request bodies are limited (MaxBody, MaxReleaseBody for releases), unknown
 //     fields and trailing data are refused. A body must arrive within
 //     BodyTimeout (ReleaseBodyTimeout for releases) of the handler's start, else
@@ -48,6 +49,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ferrydev/ferry/internal/control"
@@ -71,9 +73,13 @@ const (
 )
 
 // ContentSecurityPolicy is sent with every response: scripts, styles and data
-// only from this origin, no inline script, no framing.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-	"connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+// only from this origin, no inline script, no framing. connect lists the other
+// origins the page may fetch from: the OpenID provider's, to sign in.
+func ContentSecurityPolicy(connect ...string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+		strings.Join(append([]string{"connect-src 'self'"}, connect...), " ") +
+		"; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
 
 // Server serves the API and the page.
 type Server struct {
@@ -83,6 +89,9 @@ type Server struct {
 	// caching and compression: site.Handler); nil serves none.
 	Site http.Handler
 	Log  *slog.Logger
+	// OIDC is the OpenID provider the page signs in with; nil when people paste
+	// a token.
+	OIDC *OIDC
 	// BodyTimeout and ReleaseBodyTimeout bound how long a request body, and a
 	// release upload's, may take to arrive (DefaultBodyTimeout and
 	// DefaultReleaseBodyTimeout when 0).
@@ -107,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(pattern, conditional(s.authenticated(h, bodyTimeout), "private, no-cache"))
 	}
 	api("GET /api/me", s.me)
+	mux.Handle("GET /api/auth/config", conditional(http.HandlerFunc(s.authConfig), "no-cache"))
 	api("GET /api/promotions", s.listPromotions)
 	api("POST /api/promotions", s.startPromotion)
 	api("GET /api/promotions/{id}", s.getPromotion)
@@ -136,14 +146,14 @@ func (s *Server) Handler() http.Handler {
 	if s.Site != nil {
 		mux.Handle("/", s.Site) // its own validators, caching and compression (site.New)
 	}
-	return secured(mux)
+	return secured(mux, ContentSecurityPolicy(s.OIDC.connectSources()...))
 }
 
 // secured adds the headers every response carries.
-func secured(next http.Handler) http.Handler {
+func secured(next http.Handler, csp string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")

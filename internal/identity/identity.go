@@ -1,7 +1,8 @@
 // Package identity tells the HTTP API who is calling. In AWS the API Gateway
 // authorizers have checked the caller already: Gateway reads the JWT claims (or
 // the IAM caller, for CI) from the request context. In ferry local, Tokens maps
-// bearer tokens to users and groups from a config file.
+// bearer tokens to users and groups from a config file, and JWT verifies an
+// OpenID provider's tokens as API Gateway's JWT authorizer does (jwt.go).
 package identity
 
 import (

@@ -8,9 +8,18 @@
 // start when PAGE_URL is empty), STATE_MACHINE_ARN (the promotion state
 // machine, for the api and cleanup functions); for the api function also ADMINS
 // (comma-separated identities or group:NAME), SUBJECT_CLAIM and GROUPS_CLAIM (the
-// JWT claims naming the caller and its groups) and UPLOAD_BUCKET (the S3 bucket
+// JWT claims naming the caller and its groups), UPLOAD_BUCKET (the S3 bucket
 // releases are uploaded to through presigned PUT URLs, since API Gateway and
-// Lambda cap a request at 6 MB).
+// Lambda cap a request at 6 MB), and OIDC_ISSUER and OIDC_CLIENT_ID (the
+// OpenID provider the page signs people in with: the JWT authorizer's issuer
+// and audience).
+//
+// Sign-in: with OIDC_ISSUER set, the api function reads the issuer's discovery
+// document once, at start (within discoveryTimeout), for its token endpoint,
+// whose origin the page's CSP must allow besides the issuer's (Cognito's token
+// endpoint is on the user pool's domain, not the issuer's). A document that
+// cannot be read is logged and the function runs on: the CSP then allows the
+// issuer's origin only, which serves providers whose token endpoint is there.
 //
 // Page URL: the template cannot give the functions the HTTP API's URL in
 // PAGE_URL (the API names the api function, which names the state machine,
@@ -68,6 +77,9 @@ import (
 // pageURLTimeout bounds reading PAGE_URL_PARAMETER.
 const pageURLTimeout = 5 * time.Second
 
+// discoveryTimeout bounds reading the OpenID provider's discovery document.
+const discoveryTimeout = 3 * time.Second
+
 // Config is a function's configuration.
 type Config struct {
 	Table            string
@@ -79,13 +91,16 @@ type Config struct {
 	GroupsClaim      string
 	// UploadBucket is the S3 bucket releases are uploaded to (api function).
 	UploadBucket string
+	// OIDCIssuer and OIDCClientID are the OpenID provider the page signs in
+	// with (api function); none when OIDCIssuer is empty.
+	OIDCIssuer, OIDCClientID string
 }
 
 // FromEnv reads the configuration from environment variables.
 func FromEnv() (Config, error) {
 	cfg := Config{Table: os.Getenv("TABLE_NAME"), PageURL: os.Getenv("PAGE_URL"), PageURLParameter: os.Getenv("PAGE_URL_PARAMETER"), StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
 		SubjectClaim: os.Getenv("SUBJECT_CLAIM"), GroupsClaim: os.Getenv("GROUPS_CLAIM"),
-		UploadBucket: os.Getenv("UPLOAD_BUCKET")}
+		UploadBucket: os.Getenv("UPLOAD_BUCKET"), OIDCIssuer: os.Getenv("OIDC_ISSUER"), OIDCClientID: os.Getenv("OIDC_CLIENT_ID")}
 	for _, a := range strings.Split(os.Getenv("ADMINS"), ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.Admins = append(cfg.Admins, a)
@@ -184,11 +199,27 @@ func API(ctx context.Context, cfg Config, log *slog.Logger) (http.Handler, error
 		PageURL: pageURL(ctx, awsCfg, cfg, log), Admins: cfg.Admins,
 		Blobs: s3blob.New(s3.NewFromConfig(awsCfg), cfg.UploadBucket)}
 	api := (&httpapi.Server{Control: svc, Auth: identity.Gateway{SubjectClaim: cfg.SubjectClaim, GroupsClaim: cfg.GroupsClaim},
-		Site: site.Handler(), Log: log}).Handler()
+		Site: site.Handler(), Log: log, OIDC: signIn(ctx, cfg, log)}).Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/ci/api/", http.StripPrefix("/ci", api))
 	mux.Handle("/", api)
 	return mux, nil
+}
+
+// signIn is the OpenID provider the page signs in with, its token endpoint
+// read from the issuer's discovery document if it can be (see Sign-in).
+func signIn(ctx context.Context, cfg Config, log *slog.Logger) *httpapi.OIDC {
+	if cfg.OIDCIssuer == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	defer cancel()
+	endpoint, err := identity.TokenEndpoint(ctx, cfg.OIDCIssuer)
+	if err != nil {
+		log.Error("cannot read the OpenID provider's discovery document: the page may fetch from the issuer's origin only",
+			"issuer", cfg.OIDCIssuer, "error", err)
+	}
+	return &httpapi.OIDC{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, TokenEndpoint: endpoint}
 }
 
 // newPipeline builds the pipeline on DynamoDB, resolving secret references in

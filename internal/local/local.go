@@ -13,6 +13,10 @@
 // or the address it was told to listen on (DNS rebinding), and it listens on a
 // non-loopback address only when Config.AllowRemote says so.
 //
+// People sign in with the users file's bearer tokens and, with Config.OIDC,
+// with an OpenID provider's JWTs, verified as API Gateway's JWT authorizer does
+// (identity.JWT).
+//
 // It also runs the cleanup (expired environments, stale locks) on a schedule,
 // which also removes uploads older than a day, as the bucket's expiry rule does
 // in AWS.
@@ -91,6 +95,11 @@ type Config struct {
 	CleanupEvery time.Duration
 	// Identity says who may sign in with which bearer token, and who is admin.
 	Identity identity.Config
+	// OIDC, when set, also lets people sign in with an OpenID provider: a
+	// bearer token that is not one of Identity's is verified as a JWT as API
+	// Gateway's JWT authorizer does, and the page offers the provider's sign-in
+	// with the first audience as its client id. Identity's admins apply.
+	OIDC *identity.JWTConfig
 	// AllowRemote lets Addr be an address other machines reach (not loopback).
 	AllowRemote bool
 	Log         *slog.Logger
@@ -158,6 +167,16 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the identity config: %w", err)
 	}
+	var auth identity.Authenticator = tokens
+	var signIn *httpapi.OIDC
+	if cfg.OIDC != nil {
+		jwt, err := identity.NewJWT(ctx, *cfg.OIDC)
+		if err != nil {
+			return nil, err
+		}
+		auth = identity.TokensThenJWT{Tokens: tokens, JWT: jwt}
+		signIn = &httpapi.OIDC{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.Audiences[0], TokenEndpoint: jwt.TokenEndpoint}
+	}
 	s := &System{done: make(chan struct{}), dir: cfg.Data}
 	if err := s.build(ctx, cfg); err != nil {
 		if s.Emulator != nil {
@@ -176,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	}
 	s.Control = &control.Service{Store: s.Store, Now: cfg.Now, SFN: sfnClient,
 		StateMachineARN: s.StateMachineARN, Notifier: notify.New(), PageURL: s.URL, Admins: cfg.Identity.Admins, Blobs: s.Uploads}
-	api := &httpapi.Server{Control: s.Control, Auth: tokens, Site: site.Handler(), Log: cfg.Log}
+	api := &httpapi.Server{Control: s.Control, Auth: auth, Site: site.Handler(), Log: cfg.Log, OIDC: signIn}
 	signed := (&sigv4.Verifier{Service: "states", Keys: map[string]string{s.SFNCredentials.AccessKeyID: s.SFNCredentials.SecretAccessKey}}).
 		Handler(s.Emulator.Handler())
 	mux := http.NewServeMux()
