@@ -97,7 +97,8 @@ export const scenarios = {
     // Random texts: the diff gives back both and changes no more lines than
     // the longest common subsequence leaves (counted the slow way).
     const wrong = await page.evaluate(async () => {
-      const { lineDiff } = await import('/diff.js');
+      // The page's modules live under its versioned assets directory.
+      const { lineDiff } = await import(new URL('diff.js', document.querySelector('script[type=module]').src).href);
       const text = () => Array.from({ length: Math.floor(Math.random() * 14) }, () => 'abcd'[Math.floor(Math.random() * 4)]).join('\n');
       const edits = (a, b) => {
         const A = a.split('\n');
