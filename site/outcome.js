@@ -15,16 +15,19 @@ export function outcomeSection(view) {
   const facts = [];
   if (o.by) facts.push([state === 'SUCCEEDED' ? 'Approved by' : 'By', o.by]);
   facts.push(['When', time(o.at)]);
-  facts.push(['Live now', liveNow(o.live)]);
+  facts.push(['Live now', liveNow(o.live, view.promotion)]);
   return h('section', { class: `card outcome outcome-${tone[state] || 'bad'}`, id: 'outcome', 'aria-labelledby': 'outcome-h' },
     h('h2', { id: 'outcome-h' }, o.headline),
     o.why ? h('p', { id: 'outcome-why', class: 'outcome-why' }, o.why) : null,
     h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 }
 
-function liveNow(live) {
+// liveNow says what the environment runs now and which promotion put it there:
+// this one (by its apply, or by its rollback) or another.
+function liveNow(live, p) {
   if (!live) return 'nothing: the environment has never been deployed';
+  const by = live.promotion_id !== p.id ? [', from promotion ', h('a', { href: route('promotions', live.promotion_id) }, live.promotion_id)]
+    : p.state === 'ROLLED_BACK' ? ', put back by this promotion\'s rollback' : ', put there by this promotion';
   return h('span', { id: 'live-now' }, `${live.environment} runs `, h('strong', {}, live.name || short(live.release_id)),
-    ` as version ${live.version}, since `, time(live.since), ', from promotion ',
-    h('a', { href: route('promotions', live.promotion_id) }, live.promotion_id));
+    ` as version ${live.version}, since `, time(live.since), by);
 }

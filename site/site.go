@@ -14,6 +14,10 @@
 //     environment; it carries the digest of the plan on screen.
 //   - Large plans: search and filter run over the whole plan, only 200 matching
 //     changes are drawn at a time, and a change's details when it is opened.
+//   - The promotion view polls (API Gateway does not stream): every 2 s until
+//     the promotion finishes, with conditional GETs (304 when nothing changed),
+//     applied in place part by part; only what changed is announced
+//     (docs/page-promotion.md).
 package site
 
 import (

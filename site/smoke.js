@@ -29,7 +29,7 @@ function smokeTable(results) {
       h('td', { class: 'num', 'data-label': 'Status' }, r.status || '–'),
       h('td', { class: 'smoke-url', 'data-label': 'URL' }, r.url ? h('code', {}, r.url) : '–'),
       h('td', { class: 'num', 'data-label': 'Attempts' }, r.attempts),
-      h('td', { 'data-label': 'Time' }, time(r.at), ` · ${r.latency_ms} ms`),
+      h('td', { 'data-label': 'Time' }, h('span', {}, time(r.at), ` · ${r.latency_ms} ms`)),
       h('td', { 'data-label': 'Response' }, r.excerpt ? h('pre', { class: 'excerpt' }, r.excerpt) : h('span', { class: 'muted' }, 'no body')))))));
 }
 

@@ -235,7 +235,7 @@ export const scenarios = {
     const { page, context, problems } = await showing(v.promotion.id, desktop);
     await page.locator('#outcome h2').getByText('Rolled back: the release went live in rb, then rb was put back on its previous release.').waitFor();
     assert.equal(await page.locator('#outcome-why').textContent(), 'Smoke check api failed: status 401, want 200.');
-    assert.match(await page.locator('#live-now').textContent(), /^rb runs rb-1 as version 3, since .*, from promotion /);
+    assert.match(await page.locator('#live-now').textContent(), /^rb runs rb-1 as version 3, since .*, put back by this promotion's rollback$/);
     const failed = page.locator('#smoke tr.smoke-failed');
     assert.equal(await failed.count(), 1);
     assert.match(await failed.textContent(), /^api✗ failedstatus 401, want 200401.*\/api\/me2/);
