@@ -2,7 +2,7 @@
 // a view that follows the promotion by itself and in place, the exact expiry,
 // and outcomes told up front in plain words.
 import assert from 'node:assert/strict';
-import { base, api, until, open, signIn, shot, stateOf, axe } from './lib.mjs';
+import { base, tokens, api, until, open, signIn, shot, stateOf, axe } from './lib.mjs';
 
 const desktop = { width: 1280, height: 800 };
 const phone = { width: 390, height: 844 };
@@ -58,6 +58,22 @@ async function announced(page, text) {
 
 const idColumn = (type) => () => [{ name: 'id', type }];
 
+// measure runs go and waits for the decision; it returns how long that took and
+// what the page transferred meanwhile (headers and bodies, as sent).
+async function measure(page, go) {
+  const sizes = [];
+  const seen = (r) => sizes.push(r.request().sizes().catch(() => null));
+  page.on('response', seen);
+  const t0 = Date.now();
+  await go();
+  await page.locator('#approve').waitFor();
+  const ms = Date.now() - t0;
+  page.off('response', seen);
+  const all = (await Promise.all(sizes)).filter(Boolean);
+  const bytes = all.reduce((n, x) => n + x.responseBodySize + x.responseHeadersSize, 0);
+  return { ms, requests: all.length, kb: (bytes / 1024).toFixed(1) };
+}
+
 export const scenarios = {
   async 'evidence beside the decision: 285 changes, a failed lint check, upstream smoke'() {
     await api('admin', 'PUT', '/environments/ev-dev', { policy: { approval: 'never', smoke: [{ name: 'health', url: base + '/favicon.svg' }] } });
@@ -72,8 +88,16 @@ export const scenarios = {
     const v = await promote('ev-prod', cand, 'AWAITING_APPROVAL');
     assert.equal(v.plan.summary.breaking + v.plan.summary.non_breaking, 285);
 
-    const { page, context, problems } = await showing(v.promotion.id, desktop);
-    await page.locator('#approve').waitFor();
+    const { page, context, problems } = await open(desktop);
+    // Time to content and bytes transferred, cold (a new browser context, the
+    // sign-in included) and warm (a reload).
+    const cold = await measure(page, async () => {
+      await page.goto(`${base}/#/promotions/${v.promotion.id}`);
+      await page.fill('#token', tokens.ana);
+      await page.press('#token', 'Enter');
+    });
+    const warm = await measure(page, () => page.reload());
+    console.log(`     285 changes: cold ${cold.ms} ms, ${cold.requests} requests, ${cold.kb} KB; warm ${warm.ms} ms, ${warm.requests} requests, ${warm.kb} KB`);
     await page.locator('#evidence-checks').getByText('lint failed').waitFor();
     assert.equal(await page.evaluate(() => window.scrollY), 0);
     for (const what of ['#approve', '#evidence-checks .check-failed', '#risk-breaking', '#risk-removed', '#upstream', '#decided-under']) {
