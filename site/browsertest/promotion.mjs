@@ -28,7 +28,7 @@ async function showing(id, size, user = 'ana') {
   const s = await open(size);
   await signIn(s.page, user);
   await s.page.goto(`${base}/#/promotions/${id}`);
-  await s.page.locator('#decision, #outcome').first().waitFor();
+  await s.page.locator('#decision, #outcome').first().waitFor({ timeout: 20000 });
   // Everything the live region says, kept for announced().
   await s.page.evaluate(() => {
     window.said = [];
@@ -212,6 +212,13 @@ export const scenarios = {
     assert.deepEqual(said, ['bo approved.'], 'more than what changed was announced');
     await axe(page, 'promotion after an update');
     await shot(page, 'promotion-06-in-place');
+    // Left, the view stops asking.
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/api/promotions/' + v.promotion.id)) asked.push(r.url()); });
+    await page.click('a[href="#/environments"]');
+    await until('the view left', async () => (await page.locator('#decision').count()) === 0);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(asked, [], 'the view asks for the promotion after it was left');
     assert.deepEqual(problems, []);
     await context.close();
     await api('ci', 'POST', `/promotions/${v.promotion.id}/cancel`, {});
