@@ -100,6 +100,13 @@ function decidedUnder(a) {
   const who = u.approvers.length ? u.approvers.join(', ') : 'nobody';
   return h('p', { class: 'rules', id: 'decided-under' }, 'Decided under the policy as it was when planned: approval ', u.approval,
     `, ${u.min_approvals} approval(s) from ${who}`, u.allow_self_approval ? ', self-approval allowed' : ', no self-approval',
-    `, ${u.approval_timeout} to decide`, u.required_checks.length ? `, required checks ${u.required_checks.join(', ')}` : '',
+    `, ${readable(u.approval_timeout)} to decide`, u.required_checks.length ? `, required checks ${u.required_checks.join(', ')}` : '',
     `, hold marker ${u.hold_marker}. A policy change since does not apply to it.`);
+}
+
+// readable says a duration as Go writes it ("24h0m0s") the page's way ("24 h 0 min").
+function readable(goDuration) {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(goDuration);
+  if (!m || goDuration === '') return goDuration;
+  return duration(((Number(m[1] || 0) * 60 + Number(m[2] || 0)) * 60 + Number(m[3] || 0)) * 1000);
 }

@@ -231,6 +231,7 @@ export const scenarios = {
     const { page, context, problems } = await showing(v.promotion.id, desktop);
     await page.locator('#approve').waitFor();
     await page.locator('#time-left').getByText(/^\d s left$/).waitFor({ timeout: 8000 });
+    assert.match(await page.locator('#decided-under').textContent(), /, 8 s to decide,/);
     await page.click('#approve');
     await until('the confirmation disabled', () => page.locator('#confirm').isDisabled(), 10000);
     const late = Date.now() - deadline;
