@@ -15,7 +15,7 @@ export function decisionCard({ status, refresh, say }) {
   let view = null;
   let expired = false;
   let ticking = 0;
-  let last = {};
+  const last = {};
   const heading = h('h2', { id: 'decide-h' });
   const summary = h('div');
   const left = h('p', { id: 'time-left' });
