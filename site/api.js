@@ -22,12 +22,14 @@ export class ApiError extends Error {
 }
 
 // api calls the API and returns the decoded answer; errors throw ApiError.
+// A GET revalidates what the browser kept (If-None-Match): an answer that did
+// not change comes back 304, without its body.
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   const token = session.token();
   const ending = onEnded;
   if (token) headers.Authorization = 'Bearer ' + token;
-  const init = { method, headers, cache: 'no-store', credentials: 'omit' };
+  const init = { method, headers, cache: method === 'GET' ? 'no-cache' : 'no-store', credentials: 'omit' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);

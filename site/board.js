@@ -15,7 +15,7 @@ export async function boardView(ctx) {
   const board = h('div', { id: 'environments', class: 'board', 'aria-live': 'off' });
   const changes = announcer();
   await live(ctx, '/board', status, (data) => {
-    changes.say(data.pipelines.flatMap((p) => p.lanes).map((l) => [l.name, `${l.name}: ${said(l)}`]));
+    changes.sayChanged(data.pipelines.flatMap((p) => p.lanes).map((l) => [l.name, `${l.name}: ${said(l)}`]));
     const chains = data.pipelines.filter((p) => p.lanes.length > 1);
     const singles = data.pipelines.filter((p) => p.lanes.length === 1).map((p) => p.lanes[0]);
     const sections = patch(pipelines, chains.map((p) => ({

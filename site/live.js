@@ -1,60 +1,112 @@
-// Keeping a view live: it asks the API again every few seconds, conditionally
-// (cache 'no-cache': the browser revalidates with the ETag and the server answers
-// 304 while nothing changed), and redraws only what changed, in place, so the
-// scroll position, the focus and what is open survive.
+// Keeping a view current without rebuilding it. A poller asks the API again
+// every few seconds, conditionally (api() revalidates GETs: an answer that did
+// not change costs a 304 and no body; API Gateway does not stream, so this is
+// how the page stays live in AWS too); parts are redrawn only when their data
+// changed, in place, so the scroll position, the focus, what is open and what
+// was typed survive; and one polite live region says what changed, nothing
+// else.
 import { api } from './api.js';
 import { h, text, replace } from './dom.js';
 
-// POLL_MS is how often a live view asks again.
+// POLL_MS is how often a list view (board, pending) asks again.
 export const POLL_MS = 5000;
 
-// live draws the answer to GET path now, then again every POLL_MS while the
-// view is shown and the tab visible (drawing again even when the answer is the
-// same: times left move on). The first answer's failure is thrown, for the
-// router to show; a later one is said in status, and the next tick tries again.
-export async function live(ctx, path, status, draw) {
-  const get = () => api('GET', path, undefined, { cache: 'no-cache' });
-  let stopped = false;
+// poller calls load() every ms until done(answer) or stop(), one call at a
+// time, skipping turns while the tab is hidden; now() asks at once (after an
+// action) and returns when the answer is applied. Only the newest answer is
+// applied: an older one that arrives late is dropped. failed(error) is told
+// when a call fails, ok() when one works again.
+export function poller({ load, apply, done, ms, failed, ok }) {
   let timer = 0;
-  const tick = async () => {
-    if (!document.hidden) {
-      try {
-        const data = await get();
-        if (stopped) return;
-        if (status.textContent) replace(status);
-        draw(data);
-      } catch (e) {
-        if (!stopped) replace(status, text(`Not refreshed (${e.message}); trying again.`));
-      }
-    }
-    if (!stopped) timer = setTimeout(tick, POLL_MS);
-  };
-  ctx.onLeave(() => {
-    stopped = true;
+  let stopped = false;
+  let asked = 0;
+  let applied = 0;
+  const now = async () => {
     clearTimeout(timer);
-  });
-  draw(await get());
-  if (!stopped) timer = setTimeout(tick, POLL_MS);
+    const n = ++asked;
+    let finished = false;
+    try {
+      const answer = await load();
+      if (stopped || n < applied) return;
+      applied = n;
+      ok();
+      apply(answer);
+      finished = done(answer);
+    } catch (e) {
+      if (!stopped) failed(e);
+    }
+    if (finished) stopped = true;
+    else if (!stopped && n === asked) timer = setTimeout(turn, ms);
+  };
+  const turn = () => {
+    if (document.hidden) timer = setTimeout(turn, ms);
+    else now();
+  };
+  return {
+    now,
+    start: () => { timer = setTimeout(turn, ms); },
+    stop: () => { stopped = true; clearTimeout(timer); },
+  };
 }
 
-// announcer is a region, seen by screen readers only, that says what changed
-// in a live view whose own drawing is not announced (aria-live off: times left
-// move on every minute). say(items) announces the items, keyed, whose text
-// differs from the last call's, beginning after the first call.
+// live draws the answer to GET path now, then again every POLL_MS while the
+// view is shown (drawing again even when the answer is the same: times left
+// move on). The first answer's failure is thrown, for the router to show; a
+// later one is said in status, and the next turn tries again.
+export async function live(ctx, path, status, draw) {
+  const load = () => api('GET', path);
+  draw(await load());
+  const p = poller({
+    load,
+    apply: draw,
+    done: () => false,
+    ms: POLL_MS,
+    failed: (e) => replace(status, text(`Not refreshed (${e.message}); trying again.`)),
+    ok: () => { if (status.textContent) replace(status); },
+  });
+  p.start();
+  ctx.onLeave(p.stop);
+}
+
+// part is an element drawn by draw(view) from pick(view), drawn again only when
+// what pick returns changed.
+export function part(el, pick, draw) {
+  let last;
+  return {
+    el,
+    update(view) {
+      const key = JSON.stringify(pick(view) ?? null);
+      if (key === last) return;
+      last = key;
+      replace(el, draw(view));
+    },
+  };
+}
+
+// announcer is a polite live region seen by screen readers only, the one
+// place a live view's changes are announced (its drawing is not). say(messages)
+// reads them out, once; sayChanged(items) says those of the keyed items
+// ([key, text]) whose text differs from the last call's, and which are gone,
+// beginning after the first call.
 export function announcer() {
-  const el = h('p', { class: 'announce', role: 'status' });
+  const el = h('div', { id: 'announce', class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   let last = null;
-  const say = (items) => {
+  const say = (messages) => {
+    if (messages.length === 0) return;
+    // Emptied first, so the same words said again are read again.
+    replace(el);
+    setTimeout(() => replace(el, text(messages.join('. ') + '.')), 50);
+  };
+  const sayChanged = (items) => {
     const now = new Map(items);
     if (last) {
       const changed = items.filter(([key, what]) => last.get(key) !== what).map(([, what]) => what);
       const gone = [...last.keys()].filter((key) => !now.has(key));
-      const parts = [...changed, ...(gone.length ? [`No longer shown: ${gone.join(', ')}`] : [])];
-      if (parts.length) replace(el, text(parts.join('. ') + '.'));
+      say([...changed, ...(gone.length ? [`No longer shown: ${gone.join(', ')}`] : [])]);
     }
     last = now;
   };
-  return { el, say };
+  return { el, say, sayChanged };
 }
 
 // drawn remembers what each keyed element was drawn from.

@@ -15,7 +15,7 @@ export async function pendingView(ctx) {
   const changes = announcer();
   await live(ctx, '/promotions?state=AWAITING_APPROVAL', status, ({ promotions, next_page_token: next }) => {
     const waiting = promotions.filter((p) => p.standing);
-    changes.say(waiting.map((p) => [p.id, `${p.id} into ${p.target}: ${p.standing.may_decide ? 'you may decide' : 'not you'}; ${neededText(p.standing)}`]));
+    changes.sayChanged(waiting.map((p) => [p.id, `${p.id} into ${p.target}: ${p.standing.may_decide ? 'you may decide' : 'not you'}; ${neededText(p.standing)}`]));
     replace(more, next ? `Showing the oldest ${promotions.length}; more wait after them.` : '');
     fill(mine, waiting.filter((p) => p.standing.may_decide));
     fill(others, waiting.filter((p) => !p.standing.may_decide));

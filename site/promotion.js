@@ -1,30 +1,87 @@
-// One promotion: what it carries, its plan, its checks and timeline, and the
-// decision, with an explicit confirmation that names the environment. The server
-// owns the rules: who may decide or cancel, the comment's limit and when a
-// comment is required come in the view or in its answer, never from here.
+// One promotion, kept current: how it ended (first, once it did), its smoke
+// results, the decision with the evidence beside it, what it carries, its
+// checks, plan and timeline. The view is drawn once; while the promotion runs
+// (awaiting approval included) it asks the server again every 2 s and redraws
+// only the parts whose data changed, so scroll position, open rows, the plan's
+// filter, a comment being typed and messages stay, and the live region says
+// only what changed ("State: applying", "bo approved"). The plan is drawn once:
+// it is immutable for its digest.
 import { api } from './api.js';
-import { h, replace, route, safeURL, time, duration, badge, short } from './dom.js';
+import { h, replace, route, safeURL, time, badge, short } from './dom.js';
 import { planSection } from './plan.js';
+import { part, announcer, poller } from './live.js';
+import { decisionCard, cancelSection } from './decision.js';
+import { evidenceSection } from './evidence.js';
+import { outcomeSection } from './outcome.js';
+import { smokeSection, smokeCount } from './smoke.js';
+
+// pollEvery is how often a running promotion is asked for again, in ms.
+const pollEvery = 2000;
 
 export async function promotionView(ctx, id) {
-  const view = await api('GET', '/promotions/' + encodeURIComponent(id));
-  const p = view.promotion;
+  const path = '/promotions/' + encodeURIComponent(id);
+  const first = await api('GET', path);
   const status = h('div', { id: 'status', role: 'status' });
+  const trouble = h('div', { id: 'poll-trouble' });
+  const announce = announcer();
+  const refresh = () => poll.now();
+  const decision = decisionCard({ status, refresh, say: announce.say });
+  const fetchPage = (params) => api('GET', `${path}/plan?${params}`);
+  const parts = [
+    part(h('span'), (v) => v.promotion.state, (v) => badge(v.promotion.state)),
+    part(h('div'), (v) => v.outcome, outcomeSection),
+    part(h('div'), (v) => v.promotion.smoke, (v) => smokeSection(v.promotion.smoke || [])),
+    part(h('div', { class: 'decide-evidence' }), (v) => [v.promotion.summary, v.release.checks, v.approval.decided_under, v.approval.min_approvals, v.evidence], evidenceSection),
+    part(h('div'), (v) => [v.release.id, v.promotion.finished_at], overview),
+    part(h('div'), (v) => [v.may_cancel, v.promotion.state], (v) => cancelSection(v, { status, refresh })),
+    part(h('div'), (v) => v.release.checks, (v) => checksSection(v.release)),
+    part(h('div'), (v) => v.plan && v.plan.digest, (v) => v.plan ? planSection(v.plan, fetchPage)
+      : h('section', { class: 'card' }, h('h2', {}, 'Plan'), h('p', { class: 'empty' }, 'Not planned yet.'))),
+    part(h('div'), (v) => v.promotion.events, (v) => timeline(v.promotion.events || [])),
+  ];
+  const [state, outcome, smoke, evidence, facts, cancel, checks, plan, events] = parts.map((x) => x.el);
+  let view = null;
+  const apply = (next) => {
+    const said = view ? changes(view, next) : [];
+    view = next;
+    for (const x of parts) x.update(next);
+    decision.update(next);
+    announce.say(said);
+  };
+  const poll = poller({
+    load: () => api('GET', path),
+    apply,
+    done: (v) => Boolean(v.promotion.finished_at),
+    ms: pollEvery,
+    failed: (e) => replace(trouble, h('p', { class: 'notice' }, `Could not check for news (${e.code}: ${e.message}); trying again.`)),
+    ok: () => replace(trouble),
+  });
+  apply(first);
   replace(ctx.main,
-    h('nav', { class: 'crumbs' }, h('a', { href: route('environments', p.target) }, p.target), ' › promotion'),
-    h('h1', {}, 'Promotion ', h('span', { class: 'id' }, p.id), ' ', badge(p.state)),
-    status,
-    overview(view),
-    p.state === 'AWAITING_APPROVAL' ? approvalSection(ctx, view, status) : decidedSection(view),
-    cancelSection(ctx, view, status),
-    checksSection(view.release),
-    view.plan ? planSection(view.plan, (params) => api('GET', `/promotions/${encodeURIComponent(id)}/plan?${params}`)) : h('section', {}, h('h2', {}, 'Plan'), h('p', { class: 'empty' }, 'Not planned yet.')),
-    smokeSection(p.smoke || []),
-    timeline(p.events || []));
-  if (!p.finished_at && p.state !== 'AWAITING_APPROVAL') {
-    const timer = setTimeout(ctx.reload, 2000); // still moving: look again soon
-    ctx.onLeave(() => clearTimeout(timer));
+    h('nav', { class: 'crumbs' }, h('a', { href: route('environments', first.promotion.target) }, first.promotion.target), ' › promotion'),
+    h('h1', {}, 'Promotion ', h('span', { class: 'id' }, first.promotion.id), ' ', state),
+    status, trouble, announce.el, outcome, smoke,
+    h('div', { class: 'decide-grid' }, decision.el, evidence),
+    facts, cancel, checks, plan, events);
+  if (!first.promotion.finished_at) poll.start();
+  ctx.onLeave(() => {
+    poll.stop();
+    decision.stop();
+  });
+}
+
+// changes says what changed between two answers, for the live region.
+function changes(before, after) {
+  const out = [];
+  const seen = new Set((before.promotion.approvals || []).map((a) => a.identity));
+  for (const a of after.promotion.approvals || []) {
+    if (!seen.has(a.identity)) out.push(`${a.identity} ${a.decision === 'approve' ? 'approved' : 'rejected'}`);
   }
+  if (before.promotion.state !== after.promotion.state) out.push('State: ' + after.promotion.state.toLowerCase().replaceAll('_', ' '));
+  const smoke = after.promotion.smoke || [];
+  if ((before.promotion.smoke || []).length === 0 && smoke.length > 0) out.push('Smoke checks: ' + smokeCount(smoke));
+  if (!before.outcome && after.outcome) out.push(after.outcome.headline);
+  return out;
 }
 
 function overview(view) {
@@ -39,127 +96,9 @@ function overview(view) {
     ['Requested by', [p.requested_by, ` via ${p.via}, `, time(p.created_at)]],
     ['From', p.source || '–'],
   ];
-  if (p.summary) {
-    const s = p.summary;
-    rows.push(['Summary', h('span', { class: 'summary' },
-      h('span', { class: 'cat-breaking' }, `${s.breaking} breaking`), ', ',
-      h('span', { class: 'cat-removed' }, `${s.removed} removed`), ', ',
-      `${s.non_breaking} non-breaking, ${s.added} added, ${s.metadata} metadata, ${s.unchanged} unchanged; ${s.indirect} indirectly impacted`)]);
-  }
-  if (p.error) rows.push(['Error', h('span', { class: 'error-text' }, p.error)]);
   if (p.finished_at) rows.push(['Finished', time(p.finished_at)]);
-  return h('section', { class: 'card' }, h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
-}
-
-function approvalsList(p) {
-  const decided = p.approvals || [];
-  if (decided.length === 0) return h('p', {}, 'No decisions yet.');
-  return h('ul', { class: 'decisions' }, decided.map((a) => h('li', {},
-    h('strong', {}, a.identity), ` ${a.decision === 'approve' ? 'approved' : 'rejected'} `, time(a.at),
-    a.comment ? [': ', h('q', {}, a.comment)] : '')));
-}
-
-function approvalSection(ctx, view, status) {
-  const p = view.promotion;
-  const a = view.approval;
-  const count = a.counted;
-  const left = h('span', { id: 'time-left' });
-  const tick = () => {
-    const ms = a.expires_at ? new Date(a.expires_at) - Date.now() : null;
-    replace(left, ms === null ? '–' : ms > 0 ? `${duration(ms)} left (until ` : 'expired (at ', a.expires_at ? time(a.expires_at) : '', ms === null ? '' : ')');
-  };
-  tick();
-  const timer = setInterval(tick, 15000);
-  ctx.onLeave(() => clearInterval(timer));
-  const section = h('section', { class: 'card decide', 'aria-labelledby': 'decide-h' },
-    h('h2', { id: 'decide-h' }, 'Approval'),
-    h('p', {}, h('strong', { id: 'approval-count' }, `${count} of ${a.min_approvals}`), ' approvals. ',
-      'Who may approve: ', a.approvers.length ? a.approvers.join(', ') : 'nobody (the policy names no approvers)', '. ', left),
-    decidedUnder(a),
-    approvalsList(p));
-  if (!a.may_decide) {
-    section.append(h('p', { class: 'notice', id: 'why-not' }, a.why_not));
-    return section;
-  }
-  const comment = h('textarea', { id: 'comment', rows: 3, maxlength: a.comment_max, placeholder: 'What you checked, or why not' });
-  const actions = h('div', { class: 'actions' });
-  const choose = () => replace(actions,
-    h('button', { type: 'button', class: 'primary', id: 'approve', onclick: () => confirm('approve') }, 'Approve…'),
-    h('button', { type: 'button', class: 'danger', id: 'reject', onclick: () => confirm('reject') }, 'Reject…'));
-  const confirm = (decision) => {
-    const verb = decision === 'approve' ? 'Approve' : 'Reject';
-    const yes = h('button', { type: 'button', class: decision === 'approve' ? 'primary' : 'danger', id: 'confirm',
-      onclick: () => decide(decision) }, `${verb} into ${p.target}`);
-    replace(actions,
-      h('div', { class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'confirm-q',
-        onkeydown: (ev) => { if (ev.key === 'Escape') choose(); } },
-      h('p', { id: 'confirm-q' }, decision === 'approve'
-        ? ['Approve release ', h('strong', {}, view.release.name || short(view.release.id)), ' into ', h('strong', { class: 'env' }, p.target), '? It is applied as soon as enough approvers agree.']
-        : ['Reject the promotion into ', h('strong', { class: 'env' }, p.target), '? It ends and nothing is applied.']),
-      yes,
-      h('button', { type: 'button', onclick: choose }, 'Back')));
-    yes.focus();
-  };
-  const decide = async (decision) => {
-    replace(actions, h('p', {}, 'Sending…'));
-    try {
-      await api('POST', `/promotions/${encodeURIComponent(p.id)}/${decision}`, { comment: comment.value, plan_digest: view.plan.digest });
-      await ctx.reload();
-      replace(document.getElementById('status'), h('p', { class: 'ok', role: 'status' }, decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.'));
-    } catch (e) {
-      if (e.code === 'gone') await ctx.reload(); // it is over: show how it ended
-      else choose();
-      replace(document.getElementById('status'), h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
-        e.code === 'conflict' ? h('button', { type: 'button', onclick: ctx.reload }, 'Reload') : null);
-      if (e.code === 'invalid') comment.focus(); // the comment is what can be wrong
-    }
-  };
-  choose();
-  section.append(h('label', { for: 'comment' }, 'Comment'), comment, actions);
-  return section;
-}
-
-function decidedSection(view) {
-  const p = view.promotion;
-  if (!(p.approvals || []).length && !p.closed) return null;
-  const c = p.closed;
-  return h('section', { class: 'card' }, h('h2', {}, 'Decisions'),
-    c ? h('p', { id: 'closed' }, `Closed: ${c.how}`, c.how === 'expired' ? ' ' : ` by ${c.by} `, time(c.at), '.') : null,
-    decidedUnder(view.approval), approvalsList(p));
-}
-
-// The approval rules the promotion is decided under: its policy snapshot, taken
-// when it was planned; a later policy change does not apply to it.
-function decidedUnder(a) {
-  const u = a.decided_under;
-  if (!u) return null;
-  const who = u.approvers.length ? u.approvers.join(', ') : 'nobody';
-  return h('p', { class: 'rules', id: 'decided-under' }, 'Decided under the policy as it was when planned: approval ', u.approval,
-    `, ${u.min_approvals} approval(s) from ${who}`, u.allow_self_approval ? ', self-approval allowed' : ', no self-approval',
-    `, ${u.approval_timeout} to decide`, u.required_checks.length ? `, required checks ${u.required_checks.join(', ')}` : '',
-    `, hold marker ${u.hold_marker}. A policy change since does not apply to it.`);
-}
-
-function cancelSection(ctx, view, status) {
-  const p = view.promotion;
-  if (!view.may_cancel) return null; // the server says who may cancel, and until when
-  const holder = h('div', { class: 'actions' });
-  const start = () => replace(holder, h('button', { type: 'button', id: 'cancel', onclick: sure }, 'Cancel this promotion…'));
-  const sure = () => {
-    const yes = h('button', { type: 'button', class: 'danger', id: 'confirm-cancel', onclick: go }, `Cancel the promotion into ${p.target}`);
-    replace(holder, yes, h('button', { type: 'button', onclick: start }, 'Back'));
-    yes.focus();
-  };
-  const go = async () => {
-    try {
-      await api('POST', `/promotions/${encodeURIComponent(p.id)}/cancel`, {});
-      await ctx.reload();
-    } catch (e) {
-      replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`));
-    }
-  };
-  start();
-  return h('section', { class: 'card' }, h('h2', {}, 'Cancel'), h('p', {}, 'Stops the promotion before anything is applied.'), holder);
+  return h('section', { class: 'card', id: 'overview' }, h('h2', {}, 'What it carries'),
+    h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
 }
 
 function checksSection(release) {
@@ -171,16 +110,6 @@ function checksSection(release) {
         return h('li', { class: 'check-' + c.status }, h('span', { class: 'badge' }, c.status), ' ', c.name,
           url ? [' · ', h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'report')] : '');
       })));
-}
-
-function smokeSection(results) {
-  if (results.length === 0) return null;
-  return h('section', { class: 'card' }, h('h2', {}, 'Smoke checks'),
-    h('div', { class: 'scroll' }, h('table', {},
-      h('thead', {}, h('tr', {}, ['Check', 'Result', 'Status', 'Latency', 'Attempts', 'Detail'].map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, results.map((r) => h('tr', {},
-        h('td', {}, r.check), h('td', {}, r.passed ? 'passed' : 'failed'), h('td', { class: 'num' }, r.status || '–'),
-        h('td', { class: 'num' }, `${r.latency_ms} ms`), h('td', { class: 'num' }, r.attempts), h('td', {}, r.error || r.excerpt || '')))))));
 }
 
 function timeline(events) {

@@ -40,6 +40,10 @@
 //     contrast of at least 3:1 on the dark header, white cards and the grey page.
 //   - On a phone (≤ 40rem), a scrolling table keeps its first column, the key,
 //     in view while the rest scrolls under it.
+//   - The promotion view polls (API Gateway does not stream): every 2 s until
+//     the promotion finishes, with conditional GETs (304 when nothing changed),
+//     applied in place part by part; only what changed is announced
+//     (docs/page-promotion.md).
 package site
 
 import (

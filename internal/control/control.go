@@ -49,6 +49,12 @@
 //     comment is at most MaxComment bytes; the promotion view tells the page.
 //   - What the promotion view says the caller may do (decide, cancel) comes from
 //     the same checks the operations make (MayDecide, MayCancel).
+//   - How a promotion ended is told in plain words here (OutcomeOf), once, for
+//     the page and any other client: who, what, when, why and what the
+//     environment runs now, with the error names of Step Functions, Lambda and
+//     the steps taken out of the recorded error (the record keeps them). The
+//     evidence from upstream (Evidence) counts only promotions into it, never a
+//     rollback's switch back, whose promotion's smoke results are a failure's.
 //   - Inputs are Go values without JSON tags; the JSON contract of the HTTP API
 //     is internal/httpapi/wire, converted by httpapi.
 //   - Releases of any size the CLI accepts arrive through Blobs: NewUpload gives

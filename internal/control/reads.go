@@ -116,15 +116,25 @@ type Review struct {
 	WhyNotDecide error
 	// WhyNotCancel is why the caller may not cancel (MayCancel); nil when it may.
 	WhyNotCancel error
+	// Evidence is what the upstream environment shows of the release; nil
+	// without one.
+	Evidence *Evidence
+	// Outcome says how it ended; nil while it runs.
+	Outcome *Outcome
 }
 
-// Review returns promotion id as who sees it. Codes: not_found.
+// Review returns promotion id as who sees it, with the upstream evidence and,
+// once it ended, its outcome. Codes: not_found.
 func (s *Service) Review(ctx context.Context, who policy.Identity, id string) (*Review, error) {
 	p, env, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	rv := &Review{Promotion: p, Rules: env.Policy.Snapshot(), WhyNotDecide: s.MayDecide(p, who), WhyNotCancel: s.MayCancel(p, who)}
+	rv := &Review{Promotion: p, Rules: env.Policy.Snapshot(), WhyNotDecide: s.MayDecide(p, who), WhyNotCancel: s.MayCancel(p, who),
+		Outcome: OutcomeOf(p, env)}
+	if rv.Evidence, err = s.Evidence(ctx, p, env); err != nil {
+		return nil, err
+	}
 	if p.Snapshot != nil {
 		rv.Rules, rv.Recorded = *p.Snapshot, true
 	}

@@ -84,11 +84,14 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 		return err
 	}
 	p := rv.Promotion
-	view := wire.PromotionView{Promotion: p, Approval: approvalView(rv), MayCancel: rv.WhyNotCancel == nil}
+	view := wire.PromotionView{Promotion: p, Approval: approvalView(rv), MayCancel: rv.WhyNotCancel == nil, Evidence: evidenceView(rv.Evidence)}
 	if !view.MayCancel {
 		view.CancelBlocked = fault.ErrorMessage(rv.WhyNotCancel)
 	}
 	if view.Release, err = s.releaseHeader(ctx, p.ReleaseID); err != nil {
+		return err
+	}
+	if view.Outcome, err = s.outcomeView(ctx, p.Target, rv.Outcome); err != nil {
 		return err
 	}
 	if p.PlanDigest != "" {

@@ -107,7 +107,9 @@ type Approval struct {
 
 // SmokeResult is the outcome of one smoke check.
 type SmokeResult struct {
-	Check     string    `json:"check"`
+	Check string `json:"check"`
+	// URL is what the check requested.
+	URL       string    `json:"url,omitempty"`
 	Passed    bool      `json:"passed"`
 	Status    int       `json:"status,omitempty"`
 	LatencyMS int64     `json:"latency_ms"`

@@ -92,7 +92,7 @@ func (r *Runner) check(ctx context.Context, c policy.SmokeCheck) promotion.Smoke
 }
 
 func (r *Runner) attempt(ctx context.Context, c policy.SmokeCheck) promotion.SmokeResult {
-	res := promotion.SmokeResult{Check: c.Name, At: r.Now()}
+	res := promotion.SmokeResult{Check: c.Name, URL: c.URL, At: r.Now()}
 	timeout := c.Timeout.D()
 	if timeout == 0 {
 		timeout = DefaultTimeout

@@ -72,8 +72,8 @@ func TestChecks(t *testing.T) {
 			if res.Passed != tt.passed || res.Status != tt.status || res.Attempts != tt.attempts || !strings.Contains(res.Error, tt.err) {
 				t.Errorf("result %+v", res)
 			}
-			if res.Check != tt.check.Name || res.At.IsZero() {
-				t.Errorf("result names %q at %v", res.Check, res.At)
+			if res.Check != tt.check.Name || res.URL != tt.check.URL || res.At.IsZero() {
+				t.Errorf("result names %q (%s) at %v", res.Check, res.URL, res.At)
 			}
 			if want := tt.attempts - 1; len(*slept) != want {
 				t.Errorf("slept %d times, want %d", len(*slept), want)

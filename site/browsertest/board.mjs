@@ -169,7 +169,7 @@ export const scenarios = {
     await api('admin', 'POST', '/environments/web-sandbox/freeze', { reason: 'tidy up', until: new Date(Date.now() + 3600e3).toISOString() });
     await laneOf(page, 'web-sandbox').locator('.freeze').getByText('tidy up').waitFor({ timeout: 12000 });
     assert.equal(await laneOf(page, 'web-dev').getAttribute('data-mark'), 'kept', 'an unchanged lane was redrawn');
-    assert.match(await page.locator('.announce').textContent(), /^web-sandbox: runs nothing, awaiting approval, frozen\.$/, 'the change is not announced alone');
+    await until('the change announced alone', async () => /^web-sandbox: runs nothing, awaiting approval, frozen\.$/.test(await page.locator('#announce').textContent()));
     assert.equal(await page.locator('#environments').getAttribute('aria-live'), 'off');
     assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the scroll moved');
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#/environments/web-sandbox', 'the redrawn lane lost the focus');

@@ -44,6 +44,11 @@ type PromotionView struct {
 	// CancelBlocked says why not.
 	MayCancel     bool   `json:"may_cancel"`
 	CancelBlocked string `json:"cancel_blocked,omitempty"`
+	// Evidence is what the upstream environment shows of the release; absent
+	// without an upstream.
+	Evidence *Evidence `json:"evidence,omitempty"`
+	// Outcome says how it ended; absent while it runs.
+	Outcome *Outcome `json:"outcome,omitempty"`
 }
 
 // ApprovalView says who may decide and how many must: under the promotion's
