@@ -76,7 +76,7 @@ async function measure(page, go) {
 
 export const scenarios = {
   async 'evidence beside the decision: 285 changes, a failed lint check, upstream smoke'() {
-    await api('admin', 'PUT', '/environments/ev-dev', { policy: { approval: 'never', smoke: [{ name: 'health', url: base + '/favicon.svg' }] } });
+    await api('admin', 'PUT', '/environments/ev-dev', { policy: { approval: 'never', smoke: [{ name: 'health', url: base + '/' }] } });
     await api('admin', 'PUT', '/environments/ev-prod', { policy: { approval: 'breaking', approvers: ['ana', 'bo'], upstream: 'ev-dev', required_checks: ['unit-tests'] } });
     const older = await release('ev-1', 285, idColumn('int'), [{ name: 'unit-tests', status: 'passed' }]);
     await promote('ev-dev', older, 'SUCCEEDED');
@@ -187,7 +187,7 @@ export const scenarios = {
     await page.locator('#plan-count').getByText('10 of 60 changes').waitFor();
     const row = page.locator('.change').nth(6);
     await row.locator('summary').click();
-    await row.getByText('Columns retyped').waitFor();
+    await row.getByText('Column changes').waitFor();
     await row.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     const before = await page.evaluate(() => {
       window.planList = document.getElementById('plan-list');
@@ -262,7 +262,7 @@ export const scenarios = {
     await promote('rb', await release('rb-1', 3, idColumn('int')), 'SUCCEEDED');
     // /api/me without a token answers 401 with a JSON body: a failing check.
     await api('admin', 'PUT', '/environments/rb', { policy: { approval: 'never',
-      smoke: [{ name: 'home', url: base + '/favicon.svg' }, { name: 'api', url: base + '/api/me', retries: 1, retry_delay: '100ms' }] } });
+      smoke: [{ name: 'home', url: base + '/' }, { name: 'api', url: base + '/api/me', retries: 1, retry_delay: '100ms' }] } });
     const v = await promote('rb', await release('rb-2', 3, idColumn('bigint')), 'ROLLED_BACK');
     const { page, context, problems } = await showing(v.promotion.id, desktop);
     await page.locator('#outcome h2').getByText('Rolled back: the release went live in rb, then rb was put back on its previous release.').waitFor();
