@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ferrydev/ferry/internal/httpenc"
 )
 
 // Cache-Control of the two kinds of file: a document is asked again on every
@@ -165,21 +167,11 @@ func (f *file) serve(w http.ResponseWriter, r *http.Request, cacheControl string
 	body, etag := f.plain, f.plainTag
 	if f.gzipped != nil {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r) {
+		if httpenc.AcceptsGzip(r) {
 			body, etag = f.gzipped, f.gzipTag
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
 	h.Set("ETag", etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, enc := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
-			return true
-		}
-	}
-	return false
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/ferrydev/ferry/internal/httpenc"
 )
 
 // minCompressed is the smallest body worth compressing.
@@ -45,7 +47,7 @@ func conditional(next http.Handler, cacheControl string) http.Handler {
 			return
 		}
 		body := buf.body.Bytes()
-		if len(body) >= minCompressed && acceptsGzip(r) && h.Get("Content-Encoding") == "" {
+		if len(body) >= minCompressed && httpenc.AcceptsGzip(r) && h.Get("Content-Encoding") == "" {
 			var z bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
 			_, _ = zw.Write(body)
@@ -70,16 +72,6 @@ func matches(ifNoneMatch, tag string) bool {
 	for _, t := range strings.Split(ifNoneMatch, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
-			return true
-		}
-	}
-	return false
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, enc := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
 			return true
 		}
 	}
