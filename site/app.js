@@ -15,8 +15,13 @@ const main = document.getElementById('main');
 const who = document.getElementById('who');
 
 // ctx is what a view gets: the caller, where to draw, and a way to register
-// cleanups (timers) that run when the view is left.
+// cleanups (timers) that run when the view is left. A view draws into a stage
+// of its own that takes main's place once the view is ready, and only if it is
+// still the route shown: a slow view the reader has left draws nothing and is
+// stopped at once. shown counts the routes shown, so each render knows whether
+// it is still the current one.
 let cleanups = [];
+let shown = 0;
 let me = null;
 // oidc is the provider the page signs in with, or null; undefined until asked.
 let oidc;
@@ -34,6 +39,7 @@ const routes = [
 ];
 
 async function render() {
+  const current = ++shown;
   cleanups.forEach((fn) => fn());
   cleanups = [];
   const hash = location.hash || '#/';
@@ -44,8 +50,11 @@ async function render() {
   }
   if (!me) {
     try {
-      me = await api('GET', '/me');
+      const answer = await api('GET', '/me');
+      if (current !== shown) return;
+      me = answer;
     } catch (e) {
+      if (current !== shown) return;
       if (e instanceof ApiError && e.status === 401) {
         session.signOut();
         const from = fresh;
@@ -65,11 +74,22 @@ async function render() {
     if (!m) continue;
     const args = m.slice(1).map(decodeURIComponent);
     replace(main, h('p', { class: 'loading' }, 'Loading…'));
+    const stage = h('div', {});
+    const leave = [];
+    const onLeave = (fn) => (current === shown ? leave.push(fn) : fn());
+    let failed = null;
     try {
-      await view()({ me, main, onLeave: (fn) => cleanups.push(fn), reload: render }, ...args);
+      await view()({ me, main: stage, onLeave }, ...args);
     } catch (e) {
-      replace(main, failure(e));
+      failed = e;
     }
+    if (current !== shown) {
+      leave.forEach((fn) => fn());
+      return;
+    }
+    cleanups = leave;
+    if (failed) replace(main, failure(failed));
+    else main.replaceChildren(...stage.childNodes);
     main.focus({ preventScroll: true });
     return;
   }
@@ -78,7 +98,7 @@ async function render() {
 }
 
 // failure shows an error the API answered.
-export function failure(e) {
+function failure(e) {
   return h('div', { class: 'error', role: 'alert' }, h('strong', {}, e.code ? `${e.code}: ` : 'Error: '), e.message);
 }
 

@@ -60,21 +60,27 @@ export function decisionCard({ status, refresh, say }) {
     h('button', { type: 'button', id: 'confirm-back', onclick: () => back(decision) }, 'Back')));
     yes.focus();
   };
+  // decide sends the decision; the buttons come back only once the view shows
+  // what the decision did, and the focus goes to the message saying so.
   const decide = async (decision) => {
     const p = view.promotion;
     replace(actions, h('p', {}, 'Sending…'));
+    let said;
+    let code = null;
     try {
       await api('POST', `/promotions/${encodeURIComponent(p.id)}/${decision}`, { comment: comment.value, plan_digest: view.plan.digest });
-      choose();
-      replace(status, h('p', { class: 'ok', role: 'status' }, decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.'));
+      said = h('p', { class: 'ok', role: 'status', tabindex: -1 }, decision === 'approve' ? 'Your approval is recorded.' : 'Your rejection is recorded.');
+      replace(status, said);
       await refresh();
     } catch (e) {
-      choose();
-      replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`),
-        e.code === 'conflict' ? h('button', { type: 'button', onclick: refresh }, 'Reload') : null);
+      code = e.code;
+      said = h('p', { class: 'error', role: 'alert', tabindex: -1 }, `${e.code}: ${e.message}`);
+      replace(status, said, e.code === 'conflict' ? h('button', { type: 'button', onclick: refresh }, 'Reload') : null);
       if (e.code === 'gone') await refresh(); // it is over: show how it ended
-      if (e.code === 'invalid') comment.focus(); // the comment is what can be wrong
     }
+    choose();
+    if (code === 'invalid') comment.focus(); // the comment is what can be wrong
+    else said.focus({ preventScroll: true });
   };
 
   // tick shows the time left to the second, and at the deadline disables the
@@ -161,12 +167,14 @@ export function cancelSection(view, { status, refresh }) {
     yes, h('button', { type: 'button', onclick: () => { start(); holder.querySelector('#cancel').focus(); } }, 'Back')));
     yes.focus();
   };
-  const go = async () => {
+  const go = async (ev) => {
+    ev.currentTarget.disabled = true; // one cancel, however many clicks
     try {
       await api('POST', `/promotions/${encodeURIComponent(p.id)}/cancel`, {});
       await refresh();
     } catch (e) {
       replace(status, h('p', { class: 'error', role: 'alert' }, `${e.code}: ${e.message}`));
+      start();
     }
   };
   start();

@@ -69,7 +69,8 @@ export async function live(ctx, path, status, draw) {
 }
 
 // part is an element drawn by draw(view) from pick(view), drawn again only when
-// what pick returns changed.
+// what pick returns changed; the focus inside it goes to the element of the same
+// id or link in the new drawing.
 export function part(el, pick, draw) {
   let last;
   return {
@@ -78,7 +79,9 @@ export function part(el, pick, draw) {
       const key = JSON.stringify(pick(view) ?? null);
       if (key === last) return;
       last = key;
+      const focus = focusOf(el);
       replace(el, draw(view));
+      refocus(el, focus);
     },
   };
 }
@@ -91,11 +94,19 @@ export function part(el, pick, draw) {
 export function announcer() {
   const el = h('div', { id: 'announce', class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   let last = null;
+  let queued = [];
+  let timer = 0;
   const say = (messages) => {
     if (messages.length === 0) return;
-    // Emptied first, so the same words said again are read again.
+    // Emptied first, so the same words said again are read again; what is said
+    // in the same moment is said together.
+    queued = queued.concat(messages);
     replace(el);
-    setTimeout(() => replace(el, text(messages.join('. ') + '.')), 50);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      replace(el, text(queued.join('. ') + '.'));
+      queued = [];
+    }, 50);
   };
   const sayChanged = (items) => {
     const now = new Map(items);

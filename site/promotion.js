@@ -31,7 +31,9 @@ export async function promotionView(ctx, id) {
     part(h('span'), (v) => v.promotion.state, (v) => badge(v.promotion.state)),
     part(h('div'), (v) => v.outcome, outcomeSection),
     part(h('div'), (v) => v.promotion.smoke, (v) => smokeSection(v.promotion.smoke || [])),
-    part(h('div', { class: 'decide-evidence' }), (v) => [v.promotion.summary, v.release.checks, v.approval.decided_under, v.approval.min_approvals, v.evidence], evidenceSection),
+    // The minute is part of the key: the evidence says how long ago the release went live upstream.
+    part(h('div', { class: 'decide-evidence' }), (v) => [v.promotion.summary, v.release.checks, v.approval.decided_under, v.approval.min_approvals, v.evidence,
+      Math.floor(Date.now() / 60000)], evidenceSection),
     part(h('div'), (v) => [v.release.id, v.promotion.finished_at], overview),
     part(h('div'), (v) => [v.may_cancel, v.promotion.state], (v) => cancelSection(v, { status, refresh })),
     part(h('div'), (v) => v.release.checks, (v) => checksSection(v.release)),

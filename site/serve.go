@@ -118,12 +118,8 @@ func newFile(name string, data []byte) *file {
 	if f.contentType == "" {
 		f.contentType = "application/octet-stream"
 	}
-	var z bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
-	_, _ = zw.Write(data) // a bytes.Buffer does not fail
-	_ = zw.Close()
-	if z.Len() < len(data) {
-		f.gzipped, f.gzipTag = z.Bytes(), tag(data, "-gzip")
+	if z := httpenc.Gzip(data, gzip.BestCompression); len(z) < len(data) {
+		f.gzipped, f.gzipTag = z, tag(data, "-gzip")
 	}
 	return f
 }

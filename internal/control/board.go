@@ -49,10 +49,10 @@ func (s *Service) Board(ctx context.Context, who policy.Identity) ([][]Lane, err
 	return board, nil
 }
 
-// waiting returns the promotion holding env's lock, unless it is over; without
-// its events.
+// waiting returns the promotion holding env's lock, unless the lock has
+// expired or the promotion is over; without its events.
 func (s *Service) waiting(ctx context.Context, env *environment.Environment) (*promotion.Promotion, error) {
-	if env.Lock == nil {
+	if !env.Lock.Held(s.Now()) {
 		return nil, nil
 	}
 	p, err := s.Store.GetPromotion(ctx, env.Lock.Holder)

@@ -63,12 +63,15 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, who policy.Identi
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// lane is l's wire form, with release names; a freeze that has ended is left
-// out.
+// lane is l's wire form, with release names; a lock or a freeze that has
+// ended is left out.
 func (s *Server) lane(ctx context.Context, l control.Lane, now time.Time) (wire.Lane, error) {
 	e := l.Environment
 	lane := wire.Lane{Name: e.Name, Upstream: e.Policy.Upstream, UpstreamProblem: l.UpstreamProblem, Depth: l.Depth,
-		Ephemeral: e.Ephemeral, ExpiresAt: e.ExpiresAt, Version: e.Version, Lock: e.Lock, Waiting: []wire.WaitingPromotion{}}
+		Ephemeral: e.Ephemeral, ExpiresAt: e.ExpiresAt, Version: e.Version, Waiting: []wire.WaitingPromotion{}}
+	if e.Lock.Held(now) {
+		lane.Lock = e.Lock
+	}
 	if e.Freeze.Active(now) {
 		lane.Freeze = e.Freeze
 	}

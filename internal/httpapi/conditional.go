@@ -15,8 +15,8 @@ import (
 // minCompressed is the smallest body worth compressing.
 const minCompressed = 1024
 
-// conditional makes a GET or HEAD answer cheap to ask again: a 200 answer is
-// kept whole, tagged with a weak ETag of its content and sent with
+// conditional makes a GET or HEAD answer cheap to ask again: the answer is
+// kept whole until it ends; a 200 one is tagged with a weak ETag of its content and sent with
 // cacheControl; a request whose If-None-Match names that tag is answered 304
 // with no body, and a body a client accepts gzipped is sent gzipped. So a page
 // that polls, or is reloaded, transfers a few hundred bytes while nothing
@@ -48,11 +48,7 @@ func conditional(next http.Handler, cacheControl string) http.Handler {
 		}
 		body := buf.body.Bytes()
 		if len(body) >= minCompressed && httpenc.AcceptsGzip(r) && h.Get("Content-Encoding") == "" {
-			var z bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&z, gzip.BestSpeed)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			body = z.Bytes()
+			body = httpenc.Gzip(body, gzip.BestSpeed)
 			h.Set("Content-Encoding", "gzip")
 		}
 		h.Set("Content-Length", strconv.Itoa(len(body)))

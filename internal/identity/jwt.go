@@ -51,7 +51,8 @@ var rsaAlgorithms = []string{oidc.RS256, oidc.RS384, oidc.RS512}
 
 // NewJWT fetches the issuer's discovery document (whose issuer must be
 // cfg.Issuer) and returns a verifier that fetches its keys when it first
-// needs them, and again when a token names a key it does not know.
+// needs them, and again when a token names a key it does not know, at most
+// once a minute (keyRing).
 func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	if cfg.Issuer == "" || len(cfg.Audiences) == 0 {
 		return nil, fault.Errorf(fault.Invalid, "a JWT verifier needs an issuer and at least one audience")
@@ -63,9 +64,16 @@ func NewJWT(ctx context.Context, cfg JWTConfig) (*JWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the discovery document of %s: %w", cfg.Issuer, err)
 	}
+	var meta struct {
+		JWKS string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKS == "" {
+		return nil, fmt.Errorf("the discovery document of %s names no jwks_uri", cfg.Issuer)
+	}
+	keys := &keyRing{url: meta.JWKS, client: &http.Client{Timeout: 10 * time.Second}, now: cfg.Now}
 	// The checks go-oidc leaves out here are made in Identify, by API
 	// Gateway's rules and with messages that say what is wrong.
-	verifier := provider.Verifier(&oidc.Config{SupportedSigningAlgs: rsaAlgorithms,
+	verifier := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{SupportedSigningAlgs: rsaAlgorithms,
 		SkipClientIDCheck: true, SkipExpiryCheck: true, SkipIssuerCheck: true})
 	return &JWT{cfg: cfg, verifier: verifier, TokenEndpoint: provider.Endpoint().TokenURL}, nil
 }
@@ -173,7 +181,7 @@ func claimTime(name string, v *json.Number) (*time.Time, error) {
 	if err != nil {
 		return nil, fault.Errorf(fault.Unauthorized, "the token's %s is not a number of seconds", name)
 	}
-	t := time.Unix(0, 0).Add(time.Duration(f * float64(time.Second)))
+	t := time.Unix(int64(f), 0) // whole seconds: no overflow, whatever the year
 	return &t, nil
 }
 
@@ -181,8 +189,8 @@ func claimTime(name string, v *json.Number) (*time.Time, error) {
 func (j *JWT) verifyError(err error, kid string) error {
 	msg := strings.TrimPrefix(err.Error(), "oidc: ")
 	if detail, ok := strings.CutPrefix(msg, "failed to verify signature: "); ok {
-		if detail == "failed to verify id token signature" {
-			return fault.Errorf(fault.Unauthorized, "the token's signature does not verify with the key %q of %s", kid, j.cfg.Issuer)
+		if why, ok := strings.CutPrefix(detail, errSignature); ok {
+			return fault.Errorf(fault.Unauthorized, "the token's signature does not verify with the key %q of %s%s", kid, j.cfg.Issuer, why)
 		}
 		return fault.Errorf(fault.Unauthorized, "the keys of %s cannot be read: %s", j.cfg.Issuer, detail)
 	}
@@ -223,8 +231,9 @@ func bearerToken(r *http.Request) string {
 	return v
 }
 
-// flatten gives claims as API Gateway passes them to the function: strings
-// as they are, anything else as JSON (a list as ["a","b"]).
+// flatten gives claims as strings for Gateway's claim readers: strings as
+// they are, anything else as JSON (a list as ["a","b"], which splitClaim reads
+// as it reads Gateway's own "[a b]").
 func flatten(claims map[string]any) map[string]string {
 	out := make(map[string]string, len(claims))
 	for k, v := range claims {

@@ -164,3 +164,41 @@ func unsigned(token string) string {
 	parts := strings.Split(token, ".")
 	return "eyJhbGciOiJub25lIiwia2lkIjoidGVzdC1rZXktMSJ9." + parts[1] + "."
 }
+
+// TestJWTKeyReadsBounded sends tokens naming keys the provider does not have,
+// as an attacker may, many times: the provider's keys are read once when the
+// first token comes and again only after a minute, while tokens of its real
+// key keep verifying.
+func TestJWTKeyReadsBounded(t *testing.T) {
+	iss := jwttest.New(t)
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	v, err := NewJWT(context.Background(), JWTConfig{Issuer: iss.URL, Audiences: []string{"ferry-page"}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := map[string]any{"iss": iss.URL, "sub": "u-1", "aud": "ferry-page", "exp": now.Add(time.Hour).Unix()}
+	identify := func(token string) error {
+		r := httptest.NewRequest("GET", "/api/me", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		_, err := v.Identify(r)
+		return err
+	}
+	good := iss.Mint(t, claims)
+	for i := range 50 {
+		forged := iss.MintWithHeader(t, map[string]any{"alg": "RS256", "kid": "forged-" + strings.Repeat("x", i)}, claims)
+		if err := identify(forged); err == nil || !strings.Contains(err.Error(), "does not verify") {
+			t.Fatalf("a token of an unknown key: %v", err)
+		}
+		if err := identify(good); err != nil {
+			t.Fatalf("the real key's token, after %d forged ones: %v", i+1, err)
+		}
+	}
+	if n := iss.KeyReads.Load(); n != 1 {
+		t.Errorf("50 forged tokens within a minute read the keys %d times, want 1", n)
+	}
+	now = now.Add(refetchEvery)
+	_ = identify(iss.MintWithHeader(t, map[string]any{"alg": "RS256", "kid": "rotated-in"}, claims))
+	if n := iss.KeyReads.Load(); n != 2 {
+		t.Errorf("a minute later, a new key id read the keys %d times in all, want 2", n)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 )
 
@@ -23,6 +24,8 @@ const KeyID = "test-key-1"
 type Issuer struct {
 	URL string
 	key *rsa.PrivateKey
+	// KeyReads counts the requests for its keys (JWKS).
+	KeyReads atomic.Int64
 }
 
 // New starts an issuer, stopped when the test ends.
@@ -40,6 +43,7 @@ func New(t testing.TB) *Issuer {
 			"id_token_signing_alg_values_supported": []string{"RS256"}})
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, _ *http.Request) {
+		iss.KeyReads.Add(1)
 		writeJSON(w, map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": KeyID, "use": "sig", "alg": "RS256",
 			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
 	})
