@@ -12,6 +12,8 @@ import { api } from './api.js';
 import { safeURL } from './dom.js';
 
 const PENDING = 'ferry.signin';
+// signInTime is how long a sign-in may take at the provider.
+const signInTime = 10 * 60 * 1000;
 
 // provider is the OpenID provider the page signs in with ({issuer, client_id}),
 // or null when people paste a token.
@@ -43,10 +45,17 @@ async function discover(issuer) {
   const url = issuer.replace(/\/$/, '') + '/.well-known/openid-configuration';
   const doc = await fetchJSON(url, { credentials: 'omit' }, 'the provider’s discovery document');
   if (doc.issuer !== issuer) throw new Error(`The provider’s discovery document names the issuer ${doc.issuer}, not ${issuer}.`);
-  if (!safeURL(doc.authorization_endpoint) || !safeURL(doc.token_endpoint)) {
-    throw new Error('The provider’s discovery document names no http(s) authorization and token endpoints.');
+  if (!secure(doc.authorization_endpoint) || !secure(doc.token_endpoint)) {
+    throw new Error('The provider’s discovery document names no https authorization and token endpoints (plain http is for this machine only).');
   }
   return doc;
+}
+
+// secure says whether u is https, or http to this machine (a provider run
+// for tests or ferry local): the code and its verifier travel encrypted.
+function secure(u) {
+  const url = safeURL(u) && new URL(u);
+  return Boolean(url) && (url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
 }
 
 // fetchJSON fetches and decodes JSON, throwing an Error that names what.
@@ -79,7 +88,7 @@ export async function startSignIn(oidc) {
   const nonce = random();
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   sessionStorage.setItem(PENDING, JSON.stringify({ state, nonce, verifier, issuer: oidc.issuer, clientID: oidc.client_id,
-    tokenEndpoint: doc.token_endpoint, route: location.hash }));
+    tokenEndpoint: doc.token_endpoint, route: location.hash, started: Date.now() }));
   const url = new URL(doc.authorization_endpoint);
   const params = { response_type: 'code', client_id: oidc.client_id, redirect_uri: redirectURI(), scope: 'openid email profile',
     state, nonce, code_challenge: challenge, code_challenge_method: 'S256' };
@@ -100,6 +109,7 @@ export async function finishSignIn() {
   if (!pending || params.get('state') !== pending.state) {
     throw new Error('That sign-in was not started in this tab, or was used already. Sign in again.');
   }
+  if (Date.now() - pending.started > signInTime) throw new Error('That sign-in took more than 10 minutes. Sign in again.');
   if (params.has('error')) throw new Error(`The provider did not sign you in: ${params.get('error_description') || params.get('error')}.`);
   const body = new URLSearchParams({ grant_type: 'authorization_code', code: params.get('code') || '', redirect_uri: redirectURI(),
     client_id: pending.clientID, code_verifier: pending.verifier });

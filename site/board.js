@@ -3,7 +3,7 @@
 // with the release it runs, what waits there, its lock, freeze and expiry, and
 // what promoting its upstream's release into it would change.
 import { h, replace, route, time, short, duration } from './dom.js';
-import { live, patch, announcer } from './live.js';
+import { live, patch, announcer, POLL_MS } from './live.js';
 
 export async function boardView(ctx) {
   const status = h('p', { class: 'refresh', role: 'status' });
@@ -38,7 +38,7 @@ export async function boardView(ctx) {
   });
   replace(ctx.main,
     h('h1', {}, 'Environments'),
-    h('p', { class: 'muted' }, 'In promotion order: each environment after the upstream its policy names. Refreshed every 5 seconds.'),
+    h('p', { class: 'muted' }, `In promotion order: each environment after the upstream its policy names. Refreshed every ${POLL_MS / 1000} seconds.`),
     status,
     changes.el,
     board);

@@ -81,7 +81,7 @@ func TestBrowser(t *testing.T) {
 
 // minScenarios is how many browser scenarios there are at least: a module left
 // out of run.mjs fails the test rather than passing unseen.
-const minScenarios = 36
+const minScenarios = 34
 
 // startDemo runs ferry local --demo on a free port, with args, and returns the
 // page's URL and the tokens it printed, by user.

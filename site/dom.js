@@ -27,7 +27,7 @@ export function h(tag, attrs, ...children) {
 
 // append adds children (nested arrays allowed) to el, as text (see text) unless
 // they are nodes.
-export function append(el, children) {
+function append(el, children) {
   for (const child of [children].flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : text(String(child)));
@@ -56,6 +56,13 @@ export function text(s) {
   }
   if (last < s.length) el.append(s.slice(last));
   return el;
+}
+
+// marked is s as a plain string with every control character shown as
+// ⟨U+XXXX⟩, for the places that take a string, not a node (an SVG <title>, an
+// aria-label).
+export function marked(s) {
+  return String(s).replace(controls, (c) => '⟨U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '⟩');
 }
 
 // replace empties el and fills it with children.

@@ -4,7 +4,7 @@ import { replace, timeZone } from './dom.js';
 
 // titleOf is the title for what main shows: its h1's text, each state badge in
 // it after a "·", then the site's name; just the site's name without an h1.
-export function titleOf(main) {
+function titleOf(main) {
   const heading = main.querySelector('h1');
   if (!heading) return 'Ferry';
   const words = (node) => node.textContent.replace(/\s+/g, ' ').trim();

@@ -6,7 +6,7 @@
 // The picture is an image to screen readers (role="img", with a label that
 // sums it up); the same nodes follow it as text, level by level, each a button
 // that shows the node's row.
-import { h } from './dom.js';
+import { h, marked } from './dom.js';
 
 export const drawnNodes = 30;
 const svgNS = 'http://www.w3.org/2000/svg';
@@ -16,7 +16,8 @@ const maxLabel = 22;
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(svgNS, tag);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  // Text from data, kinds above all, is free: its control characters are shown, not obeyed.
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(marked(c)));
   return el;
 }
 

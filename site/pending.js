@@ -2,7 +2,7 @@
 // you may decide and what waits for others, each saying what it still needs;
 // what expires within the hour is marked.
 import { h, replace, route, time, duration, short } from './dom.js';
-import { live, patch, announcer } from './live.js';
+import { live, patch, announcer, POLL_MS } from './live.js';
 import { stackedTable, row } from './stacked.js';
 
 const columns = ['Promotion', 'Into', 'Release', 'You', 'Still needed', 'Changes', 'Time left'];
@@ -22,7 +22,7 @@ export async function pendingView(ctx) {
   });
   replace(ctx.main,
     h('h1', {}, 'Pending approvals'),
-    h('p', { class: 'muted' }, 'Oldest first. Refreshed every 5 seconds.'),
+    h('p', { class: 'muted' }, `Oldest first. Refreshed every ${POLL_MS / 1000} seconds.`),
     status, changes.el, mine.el, others.el, more);
 }
 

@@ -6,12 +6,10 @@ import (
 
 	"github.com/ferrydev/ferry/internal/environment"
 	"github.com/ferrydev/ferry/internal/fault"
+	"github.com/ferrydev/ferry/internal/pipeline"
 	"github.com/ferrydev/ferry/internal/promotion"
 	"github.com/ferrydev/ferry/internal/store"
 )
-
-// evidenceHistory bounds how many upstream versions Evidence looks back through.
-const evidenceHistory = 100
 
 // Evidence is what the upstream environment shows of a promotion's release, for
 // the reviewers: whether it went live there, when, by which promotion, and that
@@ -21,7 +19,10 @@ type Evidence struct {
 	// names none, the environment the promotion was started from.
 	Upstream string
 	// Live says whether a promotion put the release live there (within the
-	// newest evidenceHistory versions); the fields below are about the last one.
+	// newest pipeline.SoakHistory versions, the versions soak reads); the
+	// fields below are about the last one. A release that is there only
+	// because a rollback put it back is not Live: no promotion of it ran
+	// smoke checks there.
 	Live bool
 	// Since is when it went live there, as Version; Until when another release
 	// replaced it, nil while it is current there.
@@ -44,7 +45,7 @@ func (s *Service) Evidence(ctx context.Context, p *promotion.Promotion, target *
 	if ev.Upstream == "" {
 		return nil, nil
 	}
-	history, _, err := s.Store.History(ctx, ev.Upstream, store.Page{Limit: evidenceHistory})
+	history, _, err := s.Store.History(ctx, ev.Upstream, store.Page{Limit: pipeline.SoakHistory})
 	if fault.ErrorCode(err) == fault.NotFound {
 		return ev, nil
 	}

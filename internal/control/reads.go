@@ -141,6 +141,20 @@ func (s *Service) Review(ctx context.Context, who policy.Identity, id string) (*
 	return rv, nil
 }
 
+// PlanDigest returns the digest of promotion id's plan, for the reads of its
+// pages, which need nothing else of it. Codes: not_found (also while it is not
+// planned yet).
+func (s *Service) PlanDigest(ctx context.Context, id string) (string, error) {
+	p, err := s.Store.GetPromotion(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if p.PlanDigest == "" {
+		return "", fault.Errorf(fault.NotFound, "promotion %s is not planned yet", p.ID)
+	}
+	return p.PlanDigest, nil
+}
+
 // Plan returns a stored plan. Codes: not_found.
 func (s *Service) Plan(ctx context.Context, digest string) (*plan.Plan, error) {
 	return s.Store.GetPlan(ctx, digest)

@@ -85,7 +85,7 @@ func (s *Server) previewPlan(w http.ResponseWriter, r *http.Request, _ policy.Id
 	if q.Has("list") {
 		return writeJSON(w, http.StatusOK, pp.page(pq))
 	}
-	return writeJSON(w, http.StatusOK, planView(pp))
+	return writeJSON(w, http.StatusOK, pp.view())
 }
 
 func (s *Server) putEnvironment(w http.ResponseWriter, r *http.Request, who policy.Identity) error {

@@ -44,6 +44,9 @@ type pagedPlan struct {
 	*plan.Plan
 	ordered []plan.Change
 	index   func() *plan.Index
+	// view is planView's answer, built once: the promotion's view carries it
+	// on every poll.
+	view func() *wire.PlanView
 }
 
 func newPagedPlan(p *plan.Plan) *pagedPlan {
@@ -57,7 +60,9 @@ func newPagedPlan(p *plan.Plan) *pagedPlan {
 		}
 		return strings.Compare(a.Node, b.Node)
 	})
-	return &pagedPlan{Plan: p, ordered: ordered, index: sync.OnceValue(func() *plan.Index { return plan.NewIndex(p) })}
+	pp := &pagedPlan{Plan: p, ordered: ordered, index: sync.OnceValue(func() *plan.Index { return plan.NewIndex(p) })}
+	pp.view = sync.OnceValue(func() *wire.PlanView { return planView(pp) })
+	return pp
 }
 
 // planQuery is what a page asks for.
@@ -180,7 +185,8 @@ func trimUpstream(u plan.Upstream) plan.Upstream {
 	return u
 }
 
-// planView is pp with the first page of each list.
+// planView is pp with the first page of each list (ask pp.view(), which
+// builds it once).
 func planView(pp *pagedPlan) *wire.PlanView {
 	p := pp.Plan
 	v := &wire.PlanView{Target: p.Target, BaseVersion: p.BaseVersion, BaseRelease: p.BaseRelease, Release: p.Release,
@@ -203,15 +209,12 @@ func planView(pp *pagedPlan) *wire.PlanView {
 
 // promotionPlan answers a page of a promotion's plan, or a question about
 // some of its nodes (plannodes.go).
-func (s *Server) promotionPlan(w http.ResponseWriter, r *http.Request, who policy.Identity) error {
-	rv, err := s.Control.Review(r.Context(), who, r.PathValue("id"))
+func (s *Server) promotionPlan(w http.ResponseWriter, r *http.Request, _ policy.Identity) error {
+	digest, err := s.Control.PlanDigest(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if rv.Promotion.PlanDigest == "" {
-		return fault.Errorf(fault.NotFound, "promotion %s is not planned yet", rv.Promotion.ID)
-	}
-	pp, err := s.plan(r.Context(), rv.Promotion.PlanDigest)
+	pp, err := s.plan(r.Context(), digest)
 	if err != nil {
 		return err
 	}

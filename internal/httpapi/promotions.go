@@ -99,7 +99,7 @@ func (s *Server) getPromotion(w http.ResponseWriter, r *http.Request, who policy
 		if err != nil {
 			return err
 		}
-		view.Plan = planView(pp)
+		view.Plan = pp.view()
 	}
 	return writeJSON(w, http.StatusOK, view)
 }

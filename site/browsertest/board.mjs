@@ -159,8 +159,6 @@ export const scenarios = {
 
   async 'the board refreshes itself in place, keeping the scroll'() {
     const { page, context, problems } = await board({ width: 1280, height: 500 });
-    const polls = [];
-    page.on('request', (r) => { if (r.url().endsWith('/api/board')) polls.push(r); });
     await page.evaluate(() => { document.querySelector('li.lane[data-key="web-dev"]').dataset.mark = 'kept'; });
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     await laneOf(page, 'web-sandbox').getByRole('link', { name: 'web-sandbox', exact: true }).focus();
@@ -173,7 +171,6 @@ export const scenarios = {
     assert.equal(await page.locator('#environments').getAttribute('aria-live'), 'off');
     assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the scroll moved');
     assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#/environments/web-sandbox', 'the redrawn lane lost the focus');
-    assert.ok(polls.length >= 1, 'no poll');
     await api('admin', 'POST', '/environments/web-sandbox/unfreeze');
     assert.deepEqual(problems, []);
     await context.close();

@@ -94,41 +94,6 @@ export const scenarios = {
     assert.deepEqual(problems, []);
     await context.close();
   },
-
-  // Escape in the confirmation is the promotion view's to handle, "Show more"
-  // the plan's: these check what they promise.
-  async 'focus returns to Approve after Escape in the confirmation'() {
-    const p = await promotionOf('escape', 3);
-    const { page, context, problems } = await open(desktop);
-    await signIn(page, 'ana');
-    await page.goto(`${base}/#/promotions/${p.id}`);
-    await page.locator('#approve').focus();
-    await page.keyboard.press('Enter');
-    await page.locator('#confirm').waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'confirm');
-    await page.keyboard.press('Escape');
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'approve', 'after Escape in the confirmation, focus is not on Approve');
-    assert.deepEqual(problems, []);
-    await context.close();
-  },
-
-  async 'focus stays in the plan after "Show more"'() {
-    const p = await promotionOf('show-more', 300);
-    const { page, context, problems } = await open(desktop);
-    await signIn(page, 'ana');
-    await page.goto(`${base}/#/promotions/${p.id}`);
-    await page.locator('#plan-more').focus();
-    const before = await page.locator('.change').count();
-    await page.keyboard.press('Enter');
-    await until('more changes', async () => (await page.locator('.change').count()) > before);
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement;
-      return { inPlan: !!el.closest('#main') && el.id !== 'main', what: el.outerHTML.slice(0, 80) };
-    });
-    assert.ok(focused.inPlan, `after "Show more", focus is lost: it is on ${focused.what}`);
-    assert.deepEqual(problems, []);
-    await context.close();
-  },
 };
 
 // check waits for view's title, then runs axe and takes the screenshot.

@@ -56,7 +56,9 @@ export const scenarios = {
     assert.equal(back.hash, `#/promotions/${p.id}`, 'the sign-in came back elsewhere');
     const kept = await signInState(page);
     assert.equal(kept.pending, null, 'the PKCE verifier outlived the sign-in');
-    assert.equal(kept.token.split('.').length, 3, 'the bearer token is not the ID token');
+    const claims = JSON.parse(Buffer.from(kept.token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.iss, issuer, 'the bearer token is not the provider\'s ID token');
+    assert.ok(claims.nonce, 'the ID token carries no nonce');
     await until('the approval', async () => {
       await page.reload();
       return (await page.locator('#approve').count()) > 0;
