@@ -71,6 +71,11 @@ export function replace(el, ...children) {
   return append(el, children);
 }
 
+// facts is a list of [term, description] rows as a <dl class="facts">.
+export function facts(rows) {
+  return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
 // safeURL returns u when it is an absolute http(s) URL, else null.
 export function safeURL(u) {
   try {

@@ -3,14 +3,14 @@
 // decided under, and what the upstream environment showed of the release (when
 // it went live there, by which promotion, that promotion's smoke results).
 // risks(view) is the same evidence as the short list the confirmation repeats.
-import { h, route, time, duration } from './dom.js';
+import { h, route, time, duration, facts } from './dom.js';
 import { result, smokeCount } from './smoke.js';
 
 export function evidenceSection(view) {
   const rows = [['Changes', changes(view)], ['Checks', checks(view)], ['Upstream', upstream(view)], ['Policy', decidedUnder(view.approval)]];
   return h('section', { class: 'card evidence', id: 'evidence', 'aria-labelledby': 'evidence-h' },
     h('h2', { id: 'evidence-h' }, 'Evidence'),
-    h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    facts(rows));
 }
 
 // risks lists what is risky about approving, in a few words each:

@@ -2,7 +2,7 @@
 // outcome of GET /promotions/{id}): what happened, why, who and when, and what
 // the environment runs now. A rejection reads as a reviewer's decision with
 // its reason, not as an error.
-import { h, route, time, short } from './dom.js';
+import { h, route, time, short, facts } from './dom.js';
 
 const tone = {
   SUCCEEDED: 'good', NO_CHANGES: 'good', REJECTED: 'decided', CANCELLED: 'decided', EXPIRED: 'decided', ROLLED_BACK: 'bad', FAILED: 'bad',
@@ -12,14 +12,14 @@ export function outcomeSection(view) {
   const o = view.outcome;
   if (!o) return null;
   const state = view.promotion.state;
-  const facts = [];
-  if (o.by) facts.push([state === 'SUCCEEDED' ? 'Approved by' : 'By', o.by]);
-  facts.push(['When', time(o.at)]);
-  facts.push(['Live now', liveNow(o.live, view.promotion)]);
+  const rows = [];
+  if (o.by) rows.push([state === 'SUCCEEDED' ? 'Approved by' : 'By', o.by]);
+  rows.push(['When', time(o.at)]);
+  rows.push(['Live now', liveNow(o.live, view.promotion)]);
   return h('section', { class: `card outcome outcome-${tone[state] || 'bad'}`, id: 'outcome', 'aria-labelledby': 'outcome-h' },
     h('h2', { id: 'outcome-h' }, o.headline),
     o.why ? h('p', { id: 'outcome-why', class: 'outcome-why' }, o.why) : null,
-    h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    facts(rows));
 }
 
 // liveNow says what the environment runs now and which promotion put it there:

@@ -4,7 +4,7 @@
 // removed node, and its impact (grouped lists, and a picture for a breaking
 // change). The values are not in the plan: they are fetched from the live and
 // the candidate release when the row is opened (ctx.baseNode, ctx.candNode).
-import { h } from './dom.js';
+import { h, facts } from './dom.js';
 import { diffView, maxLines, maxEdits } from './diff.js';
 import { impactPicture, drawnNodes } from './impactgraph.js';
 import { downstreamLine, upstreamLines, nodeLinks } from './impactlists.js';
@@ -32,9 +32,6 @@ export function changeDetails(c, ctx) {
   return out.filter(Boolean);
 }
 
-function facts(rows) {
-  return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-}
 
 function columnsTable(d) {
   const rows = [

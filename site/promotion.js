@@ -7,7 +7,7 @@
 // only what changed ("State: applying", "bo approved"). The plan is drawn once:
 // it is immutable for its digest.
 import { api } from './api.js';
-import { h, replace, route, safeURL, time, badge, short } from './dom.js';
+import { h, replace, route, safeURL, time, badge, short, facts } from './dom.js';
 import { planSection } from './plan.js';
 import { part, announcer, poller } from './live.js';
 import { decisionCard, cancelSection } from './decision.js';
@@ -100,7 +100,7 @@ function overview(view) {
   ];
   if (p.finished_at) rows.push(['Finished', time(p.finished_at)]);
   return h('section', { class: 'card', id: 'overview' }, h('h2', {}, 'What it carries'),
-    h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    facts(rows));
 }
 
 function checksSection(release) {
