@@ -37,7 +37,7 @@ const errSignature = "failed to verify id token signature"
 
 // VerifySignature implements oidc.KeySet.
 func (k *keyRing) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512})
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, fmt.Errorf("%s: the token is not one signed JWS", errSignature)
 	}
