@@ -64,6 +64,15 @@ func New(server, token string) *Client {
 // do sends a request with body (raw bytes, or a value sent as JSON, or nil) and
 // decodes the answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.exchange(ctx, method, path, body, out, "")
+	return err
+}
+
+// exchange is do that may ask for an answer only if it changed: with
+// ifNoneMatch, an ETag of an answer the caller has, the server answers 304 while
+// it is unchanged, and out is left as it is. It returns the response (its
+// status and headers; the body is read).
+func (c *Client) exchange(ctx context.Context, method, path string, body, out any, ifNoneMatch string) (*http.Response, error) {
 	var payload []byte
 	switch b := body.(type) {
 	case nil:
@@ -72,12 +81,15 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	default:
 		var err error
 		if payload, err = json.Marshal(b); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.Server+path, bytes.NewReader(payload))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if ifNoneMatch != "" {
+		req.Header.Set("If-None-Match", ifNoneMatch)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -85,34 +97,37 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	switch {
 	case c.Sign != nil:
 		if err := c.Sign(req, payload); err != nil {
-			return err
+			return nil, err
 		}
 	case c.Token != "":
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("calling the Ferry server: %w", err)
+		return nil, fmt.Errorf("calling the Ferry server: %w", err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotModified && ifNoneMatch != "" {
+		return resp, nil
 	}
 	if resp.StatusCode >= 300 {
 		var e wire.ErrorBody
 		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
-			return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+			return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 		}
-		return &fault.Error{Code: e.Error.Code, Message: e.Error.Message}
+		return nil, &fault.Error{Code: e.Error.Code, Message: e.Error.Message}
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return nil
+		return resp, nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("reading the answer of %s %s: %w", method, path, err)
 	}
-	return nil
+	return resp, nil
 }
 
 // Me returns who the token signs in as.
@@ -383,11 +398,20 @@ func (c *Client) WaitWhile(ctx context.Context, id string, state promotion.State
 	return c.poll(ctx, id, interval, func(s promotion.State) bool { return s == state })
 }
 
+// poll asks for the promotion every interval while more says so; it asks
+// conditionally (If-None-Match), so an unchanged promotion costs a 304 and no
+// body.
 func (c *Client) poll(ctx context.Context, id string, interval time.Duration, more func(promotion.State) bool) (*wire.PromotionView, error) {
+	var v *wire.PromotionView
+	tag := ""
 	for {
-		v, err := c.Promotion(ctx, id)
+		next := &wire.PromotionView{}
+		resp, err := c.exchange(ctx, "GET", "/api/promotions/"+url.PathEscape(id), nil, next, tag)
 		if err != nil {
 			return nil, err
+		}
+		if resp.StatusCode != http.StatusNotModified {
+			v, tag = next, resp.Header.Get("ETag")
 		}
 		if !more(v.Promotion.State) {
 			return v, nil

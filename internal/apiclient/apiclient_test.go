@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -128,5 +129,36 @@ func TestPutReleaseUploads(t *testing.T) {
 	refuse = true
 	if _, err := c.PutRelease(context.Background(), []byte(`{}`)); err == nil || !strings.Contains(err.Error(), "403 Forbidden: the upload URL has expired") {
 		t.Errorf("a refused PUT: %v", err)
+	}
+}
+
+// TestWaitAsksConditionally has a server answer a promotion that stays
+// AWAITING_APPROVAL for a few polls, then SUCCEEDED: Wait sends the ETag it has,
+// takes the 304s as "unchanged", and returns the final view whole.
+func TestWaitAsksConditionally(t *testing.T) {
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.Header.Get("If-None-Match"))
+		state, tag := "AWAITING_APPROVAL", `W/"a"`
+		if len(asked) > 3 {
+			state, tag = "SUCCEEDED", `W/"b"`
+		}
+		if r.Header.Get("If-None-Match") == tag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", tag)
+		fmt.Fprintf(w, `{"promotion": {"id": "p1", "state": %q, "requested_by": "ci"}}`, state)
+	}))
+	defer srv.Close()
+	v, err := New(srv.URL, "t").Wait(context.Background(), "p1", time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Promotion.State != "SUCCEEDED" || v.Promotion.RequestedBy != "ci" {
+		t.Errorf("Wait returned %+v", v.Promotion)
+	}
+	if want := []string{"", `W/"a"`, `W/"a"`, `W/"a"`}; !slices.Equal(asked[:4], want) {
+		t.Errorf("If-None-Match sent: %q, want %q then the final one", asked, want)
 	}
 }
