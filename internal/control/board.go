@@ -8,7 +8,6 @@ import (
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
-	"github.com/ferrydev/ferry/internal/release"
 )
 
 // Lane is one environment on the board.
@@ -73,17 +72,7 @@ func (s *Service) waiting(ctx context.Context, env *environment.Environment) (*p
 // plan a preview computes. Releases are immutable, so the answer for a pair
 // never changes. Codes: not_found.
 func (s *Service) Drift(ctx context.Context, base, candidate string) (plan.Summary, error) {
-	cand, err := s.Store.GetRelease(ctx, candidate)
-	if err != nil {
-		return plan.Summary{}, err
-	}
-	var old *release.Release
-	if base != "" {
-		if old, err = s.Store.GetRelease(ctx, base); err != nil {
-			return plan.Summary{}, err
-		}
-	}
-	p, err := plan.Compute(plan.Input{Base: old, Candidate: cand})
+	p, err := s.planReleases(ctx, plan.Input{}, base, candidate)
 	if err != nil {
 		return plan.Summary{}, err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/ferrydev/ferry/internal/plan"
 	"github.com/ferrydev/ferry/internal/policy"
 	"github.com/ferrydev/ferry/internal/promotion"
-	"github.com/ferrydev/ferry/internal/release"
 	"github.com/ferrydev/ferry/internal/store"
 )
 
@@ -176,15 +175,24 @@ func (s *Service) Preview(ctx context.Context, env, releaseID, source string) (*
 			return nil, err
 		}
 	}
-	cand, err := s.Store.GetRelease(ctx, releaseID)
-	if err != nil {
+	base := ""
+	if target.Current != nil {
+		base = target.Current.ReleaseID
+	}
+	return s.planReleases(ctx, plan.Input{Target: target.Name, BaseVersion: target.Version}, base, releaseID)
+}
+
+// planReleases computes in with the stored releases base ("" for none) and
+// candidate. Codes: not_found.
+func (s *Service) planReleases(ctx context.Context, in plan.Input, base, candidate string) (*plan.Plan, error) {
+	var err error
+	if in.Candidate, err = s.Store.GetRelease(ctx, candidate); err != nil {
 		return nil, err
 	}
-	var base *release.Release
-	if target.Current != nil {
-		if base, err = s.Store.GetRelease(ctx, target.Current.ReleaseID); err != nil {
+	if base != "" {
+		if in.Base, err = s.Store.GetRelease(ctx, base); err != nil {
 			return nil, err
 		}
 	}
-	return plan.Compute(plan.Input{Target: target.Name, BaseVersion: target.Version, Base: base, Candidate: cand})
+	return plan.Compute(in)
 }
