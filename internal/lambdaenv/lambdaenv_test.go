@@ -32,23 +32,7 @@ func TestFromEnv(t *testing.T) {
 // functions/api uses: people with JWT claims under /api, CI with its IAM caller
 // under /ci/api, the page without sign-in.
 func TestAPIThroughAPIGateway(t *testing.T) {
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("TABLE_NAME", "ferry")
-	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
-	t.Setenv("ADMINS", "group:platform, root@example.com")
-	t.Setenv("GROUPS_CLAIM", "cognito:groups")
-	t.Setenv("UPLOAD_BUCKET", "ferry-uploads-123")
-	cfg, err := FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := API(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	adapter := httpadapter.NewV2(handler)
+	adapter := apiFunction(t, map[string]string{"ADMINS": "group:platform, root@example.com", "GROUPS_CLAIM": "cognito:groups"})
 	tests := []struct {
 		name, path string
 		auth       *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
@@ -140,4 +124,28 @@ func TestStepBuildsEveryFunction(t *testing.T) {
 	if _, err := Step("deploy")(context.Background(), cfg, log); err == nil || !strings.Contains(err.Error(), `no step "deploy"`) {
 		t.Errorf("an unknown step: %v", err)
 	}
+}
+
+// apiFunction is the api function as functions/api builds it from the
+// template's environment (plus env), behind API Gateway's adapter.
+func apiFunction(t *testing.T, env map[string]string) *httpadapter.HandlerAdapterV2 {
+	t.Helper()
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("TABLE_NAME", "ferry")
+	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
+	t.Setenv("UPLOAD_BUCKET", "ferry-uploads-123")
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	cfg, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, err := API(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpadapter.NewV2(handler)
 }

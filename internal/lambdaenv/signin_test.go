@@ -3,13 +3,11 @@ package lambdaenv
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/ferrydev/ferry/internal/identity/jwttest"
 )
@@ -33,23 +31,8 @@ func TestSignIn(t *testing.T) {
 		t.Errorf("an unreachable issuer: %+v; logs %s", got, logs.String())
 	}
 
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("TABLE_NAME", "ferry")
-	t.Setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:ferry-promotion")
-	t.Setenv("UPLOAD_BUCKET", "ferry-uploads-123")
-	t.Setenv("OIDC_ISSUER", iss.URL)
-	t.Setenv("OIDC_CLIENT_ID", "ferry-page")
-	cfg, err := FromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler, err := API(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := httpadapter.NewV2(handler).ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/api/auth/config",
+	adapter := apiFunction(t, map[string]string{"OIDC_ISSUER": iss.URL, "OIDC_CLIENT_ID": "ferry-page"})
+	resp, err := adapter.ProxyWithContext(context.Background(), events.APIGatewayV2HTTPRequest{RawPath: "/api/auth/config",
 		RequestContext: events.APIGatewayV2HTTPRequestContext{HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/api/auth/config"}}})
 	if err != nil {
 		t.Fatal(err)
