@@ -2,7 +2,7 @@
 // lanes in columns by their distance from its head, each after its upstream —
 // with the release it runs, what waits there, its lock, freeze and expiry, and
 // what promoting its upstream's release into it would change.
-import { h, replace, route, time, short, duration } from './dom.js';
+import { h, replace, route, time, short, timeLeft } from './dom.js';
 import { live, patch, announcer, POLL_MS } from './live.js';
 
 export async function boardView(ctx) {
@@ -51,12 +51,12 @@ function said(l) {
 }
 
 function patchLanes(list, lanes) {
-  patch(list, lanes.map((l) => ({ key: l.name, from: JSON.stringify(l) + timeLeft(l), render: () => lane(l) })));
+  patch(list, lanes.map((l) => ({ key: l.name, from: JSON.stringify(l) + clockKey(l), render: () => lane(l) })));
 }
 
-// timeLeft is what of a lane's drawing changes with the clock alone.
-function timeLeft(l) {
-  return l.waiting.map((w) => (w.approval_expires_at ? duration(new Date(w.approval_expires_at) - Date.now()) : '')).join();
+// clockKey is what of a lane's drawing changes with the clock alone.
+function clockKey(l) {
+  return l.waiting.map((w) => timeLeft(w.approval_expires_at)).join();
 }
 
 function pipelineSection(p) {
@@ -99,16 +99,13 @@ function release(cur) {
     h('code', { class: 'muted', title: cur.release_id }, short(cur.release_id)));
 }
 
-const HOUR = 3600e3;
-
 function waitingItem(w) {
-  const left = w.approval_expires_at ? new Date(w.approval_expires_at) - Date.now() : null;
-  return h('li', { class: left !== null && left < HOUR ? 'soon' : null },
+  return h('li', { class: w.expires_soon ? 'soon' : null },
     h('a', { href: route('promotions', w.id) }, w.id), ': ',
     h('strong', {}, w.release_name || short(w.release_id)),
     w.source ? ` from ${w.source}` : '', `, by ${w.requested_by}`,
     w.state === 'AWAITING_APPROVAL' && w.min_approvals ? `; ${w.counted} of ${w.min_approvals} approvals` : '',
-    left === null ? '' : `; expires in ${duration(left)}`);
+    w.approval_expires_at ? `; expires in ${timeLeft(w.approval_expires_at)}` : '');
 }
 
 function upstreamProblem(l) {

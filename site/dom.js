@@ -123,6 +123,11 @@ export function duration(ms) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+// timeLeft says how long is left until iso, roughly ("45 min"), or '' without one.
+export function timeLeft(iso) {
+  return iso ? duration(Date.parse(iso) - Date.now()) : '';
+}
+
 // short shortens a digest for display.
 export function short(id) {
   return id ? id.replace(/^sha256:/, '').slice(0, 12) : '–';

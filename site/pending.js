@@ -1,7 +1,7 @@
 // Pending approvals: what waits for a decision, oldest first, split into what
 // you may decide and what waits for others, each saying what it still needs;
 // what expires within the hour is marked.
-import { h, replace, route, time, duration, short } from './dom.js';
+import { h, replace, route, time, timeLeft, short } from './dom.js';
 import { live, patch, announcer, POLL_MS } from './live.js';
 import { stackedTable, row } from './stacked.js';
 
@@ -38,12 +38,7 @@ function fill(s, promotions) {
   replace(s.count, `(${promotions.length})`);
   s.empty.hidden = promotions.length > 0;
   s.table.hidden = promotions.length === 0;
-  patch(s.body, promotions.map((p) => ({ key: p.id, from: JSON.stringify(p) + left(p), render: () => pendingRow(p) })));
-}
-
-// left is the approval's time left as shown, or ''.
-function left(p) {
-  return p.approval_expires_at ? duration(new Date(p.approval_expires_at) - Date.now()) : '';
+  patch(s.body, promotions.map((p) => ({ key: p.id, from: JSON.stringify(p) + timeLeft(p.approval_expires_at), render: () => pendingRow(p) })));
 }
 
 function pendingRow(p) {
@@ -59,7 +54,7 @@ function pendingRow(p) {
     ['Still needed', needed(st)],
     ['Changes', s.breaking ? [h('span', { class: 'count-breaking' }, `${s.breaking} breaking`), ` of ${changes}`] : `${changes}, none breaking`],
     ['Time left', p.approval_expires_at
-      ? [st.expires_soon ? h('strong', { class: 'expires-soon' }, 'Expires soon: ') : null, left(p), h('div', { class: 'muted' }, 'at ', time(p.approval_expires_at))]
+      ? [st.expires_soon ? h('strong', { class: 'expires-soon' }, 'Expires soon: ') : null, timeLeft(p.approval_expires_at), h('div', { class: 'muted' }, 'at ', time(p.approval_expires_at))]
       : '–'],
   ]);
 }

@@ -13,6 +13,12 @@ import (
 // said to expire soon.
 const ExpiresSoon = time.Hour
 
+// ExpiringSoon says whether p's approval expires within ExpiresSoon of now:
+// the pending list and the board mark it.
+func ExpiringSoon(p *promotion.Promotion, now time.Time) bool {
+	return p.ApprovalExpiresAt != nil && p.ApprovalExpiresAt.Sub(now) < ExpiresSoon
+}
+
 // Standing is what one caller may do about a promotion awaiting approval, and
 // what the promotion still needs.
 type Standing struct {
@@ -40,9 +46,7 @@ func (s *Service) StandingOf(p *promotion.Promotion, who policy.Identity) Standi
 	if err := s.MayDecide(p, who); err != nil {
 		st.WhyNot, st.WhyNotDetail = whyNot(p, who, err), fault.ErrorMessage(err)
 	}
-	if p.ApprovalExpiresAt != nil {
-		st.ExpiresSoon = p.ApprovalExpiresAt.Sub(s.Now()) < ExpiresSoon
-	}
+	st.ExpiresSoon = ExpiringSoon(p, s.Now())
 	st.Approved = p.CountedApprovers()
 	if st.Approved == nil {
 		st.Approved = []string{}

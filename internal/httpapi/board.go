@@ -88,7 +88,8 @@ func (s *Server) lane(ctx context.Context, l control.Lane, now time.Time) (wire.
 			return lane, err
 		}
 		wp := wire.WaitingPromotion{ID: p.ID, State: p.State, ReleaseID: p.ReleaseID, ReleaseName: name, Source: p.Source,
-			RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, ApprovalExpiresAt: p.ApprovalExpiresAt, Counted: len(p.Counted())}
+			RequestedBy: p.RequestedBy, CreatedAt: p.CreatedAt, ApprovalExpiresAt: p.ApprovalExpiresAt,
+			ExpiresSoon: control.ExpiringSoon(p, now), Counted: len(p.Counted())}
 		if p.Snapshot != nil {
 			wp.MinApprovals = p.Snapshot.MinApprovals
 		}

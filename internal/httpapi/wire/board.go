@@ -63,8 +63,10 @@ type WaitingPromotion struct {
 	Source      string          `json:"source,omitempty"`
 	RequestedBy string          `json:"requested_by"`
 	CreatedAt   time.Time       `json:"created_at"`
-	// ApprovalExpiresAt is set while it awaits approval.
+	// ApprovalExpiresAt is set while it awaits approval; ExpiresSoon says
+	// whether that is within the hour (control.ExpiresSoon).
 	ApprovalExpiresAt *time.Time `json:"approval_expires_at,omitempty"`
+	ExpiresSoon       bool       `json:"expires_soon,omitempty"`
 	// Counted and MinApprovals say how far its approval is, once planned.
 	Counted      int `json:"counted"`
 	MinApprovals int `json:"min_approvals,omitempty"`
